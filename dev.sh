@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Lianxin developer entry point.
+#   ./dev.sh run    install what is missing, load the Taiyuan demo, start web server + task consumer
+#   ./dev.sh test   install what is missing, run lint, migration check and the whole test suite
+# Both are idempotent. DATABASE_URL selects PostgreSQL; the default is SQLite in ./var.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+VENV=${LIANXIN_VENV:-$ROOT/.venv}
+PY=$VENV/bin/python
+
+log() { printf '\033[1;31m[lianxin]\033[0m %s\n' "$*" >&2; }
+
+hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+
+setup_python() {
+  if [ ! -x "$PY" ]; then
+    log "creating virtual environment in $VENV"
+    python3 -m venv "$VENV"
+  fi
+  local stamp="$VENV/.lianxin-lock" want
+  want=$(hash_of requirements.lock pyproject.toml)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing Python packages from requirements.lock"
+    "$PY" -m pip install --quiet --disable-pip-version-check -r requirements.lock
+    "$PY" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+    echo "$want" > "$stamp"
+  fi
+}
+
+setup_frontend() {
+  local stamp="node_modules/.lianxin-lock" want
+  want=$(hash_of package-lock.json scripts/vendor.mjs)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || [ ! -d lianxin/static/vendor ]; then
+    log "installing front-end packages from package-lock.json"
+    npm ci --no-audit --no-fund --loglevel=error
+    npm run --silent vendor
+    echo "$want" > "$stamp"
+  fi
+}
+
+setup_browser() {
+  # The browser tests drive Debian's Chromium; Playwright's own browser download does not work offline.
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium chromium-driver)
+  [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+      log "installing ${missing[*]}"
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+      log "please install: sudo apt-get install ${missing[*]}"; exit 1
+    fi
+  fi
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  run)
+    setup_python; setup_frontend
+    "$VENV/bin/lianxin" migrate --no-input -v 0
+    "$VENV/bin/lianxin" demo
+    exec "$VENV/bin/lianxin" serve "$@"
+    ;;
+  test)
+    setup_python; setup_frontend; setup_browser
+    log "ruff"; "$VENV/bin/ruff" check --quiet .
+    log "migrations check"; "$PY" manage.py makemigrations --check --dry-run >/dev/null
+    log "pytest ($("$PY" -c 'import django.db as d; print(d.connection.vendor)' 2>/dev/null || echo ?))"
+    set +e
+    "$VENV/bin/pytest" -n "${PYTEST_WORKERS:-2}" -q "$@"
+    status=$?
+    set -e
+    if [ $status -eq 5 ]; then log "pytest collected no tests: failing"; exit 1; fi
+    exit $status
+    ;;
+  lint)
+    setup_python
+    "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check . && "$VENV/bin/mypy" lianxin
+    ;;
+  *)
+    echo "usage: ./dev.sh run | test [pytest args] | lint" >&2; exit 2
+    ;;
+esac

@@ -1,0 +1,1 @@
+"""Taiyuan demo data: a deterministic generator of regions, sites, deputies, units and accounts."""

@@ -1,0 +1,209 @@
+"""Deputies of the five levels, their seats, and their assignments to liaison sites."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from lianxin.core import clock
+from lianxin.core.crypto import lookup_hash
+from lianxin.core.fields import EncryptedTextField
+from lianxin.core.masking import mask_phone
+from lianxin.regions.models import subtree_q
+
+if TYPE_CHECKING:
+    from lianxin.accounts.models import User
+
+
+class Level(models.TextChoices):
+    """The five levels of people's congresses, highest first."""
+
+    NATIONAL = "national", _("National")
+    PROVINCIAL = "provincial", _("Provincial")
+    MUNICIPAL = "municipal", _("Municipal")
+    COUNTY = "county", _("County / district")
+    TOWNSHIP = "township", _("Township / town")
+
+
+LEVEL_ORDER = {level: index for index, level in enumerate(Level.values)}
+
+
+def new_public_code() -> str:
+    return secrets.token_urlsafe(8)
+
+
+class DeputyQuerySet(models.QuerySet["Deputy"]):
+    def active(self) -> DeputyQuerySet:
+        return self.filter(active=True)
+
+    def in_region(self, region) -> DeputyQuerySet:  # type: ignore[no-untyped-def]
+        """Deputies elected in, assigned to a site in, or living in the region's subtree."""
+        seat = Seat.objects.filter(deputy=OuterRef("pk")).filter(subtree_q("constituency__path", region.path))
+        assignment = Assignment.objects.current().filter(deputy=OuterRef("pk")).filter(
+            subtree_q("station__region_path", region.path)
+        )
+        return self.filter(
+            Exists(seat) | Exists(assignment) | subtree_q("home_region__path", region.path)
+        )
+
+    def visible_to(self, user: User) -> DeputyQuerySet:
+        from lianxin.accounts.models import Role
+        from lianxin.accounts.scope import admin_region
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        region = admin_region(user)
+        if region is not None:
+            return self.in_region(region)
+        if user.role == Role.SITE_MANAGER:
+            at_my_sites = Assignment.objects.current().filter(
+                deputy=OuterRef("pk"), station__managers=user
+            )
+            return self.filter(Exists(at_my_sites))
+        if user.role == Role.DEPUTY and user.deputy_id:
+            return self.filter(pk=user.deputy_id)
+        return self.none()
+
+    def public(self) -> DeputyQuerySet:
+        """Deputies shown on the public side: active, with at least one current assignment."""
+        return self.filter(active=True)
+
+
+class Deputy(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "m", _("Male")
+        FEMALE = "f", _("Female")
+
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
+    party = models.CharField(_("political affiliation"), max_length=30, blank=True)
+    occupation = models.CharField(_("work unit and position"), max_length=120, blank=True)
+    # Personal data: stored encrypted, shown masked; phone_hash finds duplicates without decrypting.
+    phone = EncryptedTextField(_("mobile phone"), blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    home_region = models.ForeignKey(
+        "regions.Region", verbose_name=_("home region"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    home_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    home_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    work_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    work_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    bio = models.TextField(_("public profile"), blank=True)
+    # Unguessable code in the deputy's public page URL and QR code.
+    public_code = models.CharField(max_length=16, unique=True, default=new_public_code, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
+
+    objects = DeputyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("deputy")
+        verbose_name_plural = _("deputies")
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["name", "id"], name="deputy_name_idx"),
+            models.Index(fields=["active", "name", "id"], name="deputy_active_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.phone_hash = lookup_hash(self.phone) if self.phone else ""
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class SeatQuerySet(models.QuerySet["Seat"]):
+    def current(self) -> SeatQuerySet:
+        return self.filter(ended_on__isnull=True)
+
+    def visible_to(self, user: User) -> SeatQuerySet:
+        return self.filter(deputy__in=Deputy.objects.visible_to(user))
+
+
+class Seat(models.Model):
+    """A seat in one congress: level, term (届) and constituency. A person may hold several."""
+
+    deputy = models.ForeignKey(Deputy, verbose_name=_("deputy"), on_delete=models.CASCADE, related_name="seats")
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices)
+    term = models.PositiveSmallIntegerField(_("term"))
+    constituency = models.ForeignKey(
+        "regions.Region", verbose_name=_("constituency area"), on_delete=models.PROTECT, related_name="+"
+    )
+    constituency_name = models.CharField(_("constituency"), max_length=100, blank=True)
+    started_on = models.DateField(_("start"), null=True, blank=True)
+    ended_on = models.DateField(_("end"), null=True, blank=True)
+
+    objects = SeatQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("seat")
+        verbose_name_plural = _("seats")
+        ordering = ["deputy", "level", "-term"]
+        constraints = [
+            models.UniqueConstraint(fields=["deputy", "level", "term"], name="seat_unique_per_term"),
+        ]
+        indexes = [models.Index(fields=["level", "deputy"], name="seat_level_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.term}"
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def current(self) -> AssignmentQuerySet:
+        return self.filter(ended_on__isnull=True)
+
+    def visible_to(self, user: User) -> AssignmentQuerySet:
+        from lianxin.stations.models import Station
+
+        return self.filter(station__in=Station.objects.visible_to(user))
+
+
+class Assignment(models.Model):
+    """A deputy's place in a site's mixed group (混合编组进站). Ended rows are the history."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Member")
+        LEADER = "leader", _("Group leader")
+
+    deputy = models.ForeignKey(
+        Deputy, verbose_name=_("deputy"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    station = models.ForeignKey(
+        "stations.Station", verbose_name=_("site"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    started_on = models.DateField(_("since"), default=clock.today)
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["station", "-role", "deputy"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deputy", "station"], condition=Q(ended_on__isnull=True), name="assignment_one_current"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["station", "ended_on"], name="assignment_station_idx"),
+            models.Index(fields=["deputy", "ended_on"], name="assignment_deputy_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deputy} @ {self.station}"

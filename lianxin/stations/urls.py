@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "stations"
+
+urlpatterns = [
+    path("", views.object_list, name="list"),
+]

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from lianxin.core.views import healthz
+
+admin.site.site_header = "连心桥 Lianxin"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("django-admin/", admin.site.urls),
+    path("accounts/", include("lianxin.accounts.urls")),
+    path("staff/", include("lianxin.dashboard.urls")),
+    path("staff/regions/", include("lianxin.regions.urls")),
+    path("staff/sites/", include("lianxin.stations.urls")),
+    path("staff/deputies/", include("lianxin.deputies.urls")),
+    path("staff/units/", include("lianxin.units.urls")),
+    path("api/", include("lianxin.api.urls")),
+    path("", include("lianxin.public.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
