@@ -22,8 +22,9 @@ setup_python() {
   want=$(hash_of requirements.lock pyproject.toml)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     log "installing Python packages from requirements.lock"
-    "$PY" -m pip install --quiet --disable-pip-version-check -r requirements.lock
-    "$PY" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+    # (the grep drops this machine's harmless notes about absent local package mirrors)
+    "$PY" -m pip install --quiet --disable-pip-version-check -r requirements.lock 2> >(grep -v "is ignored" >&2)
+    "$PY" -m pip install --quiet --disable-pip-version-check --no-deps -e . 2> >(grep -v "is ignored" >&2)
     echo "$want" > "$stamp"
   fi
 }
