@@ -1,9 +1,9 @@
 """Excel export of any list: the same filtered queryset the page shows, streamed as .xlsx."""
 
 import io
-from urllib.parse import quote
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from django.http import HttpResponse
 from openpyxl import Workbook
