@@ -79,7 +79,8 @@ case "$cmd" in
     ;;
   lint)
     setup_python
-    "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check . && "$VENV/bin/mypy" lianxin
+    log "ruff"; "$VENV/bin/ruff" check .
+    log "mypy"; "$VENV/bin/mypy" lianxin
     ;;
   *)
     echo "usage: ./dev.sh run | test [pytest args] | lint" >&2; exit 2

@@ -77,7 +77,7 @@ class User(AbstractUser):
         related_name="staff",
     )
 
-    objects = LianxinUserManager()
+    objects = LianxinUserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("user")

@@ -23,7 +23,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: AuthenticationForm) -> Any:
         response = super().form_valid(form)
-        log_action(self.request.user, "account.login", self.request.user, request=self.request)
+        log_action(form.get_user(), "account.login", form.get_user(), request=self.request)
         return response
 
 
@@ -33,5 +33,5 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> Any:
         response = super().form_valid(form)
-        log_action(self.request.user, "account.password_change", self.request.user, request=self.request)
+        log_action(form.user, "account.password_change", form.user, request=self.request)
         return response
