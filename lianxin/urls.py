@@ -7,6 +7,14 @@ from lianxin.core.views import healthz
 
 admin.site.site_header = "连心桥 Lianxin"
 
+
+def _superusers_only(request):  # type: ignore[no-untyped-def]
+    # Django admin bypasses the role scoping, so only superusers may use it; staff use /staff/.
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
