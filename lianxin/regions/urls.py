@@ -6,4 +6,5 @@ app_name = "regions"
 
 urlpatterns = [
     path("", views.object_list, name="list"),
+    path("<int:pk>/", views.detail, name="detail"),
 ]
