@@ -12,3 +12,19 @@ DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
     ("auditor", "auditor", "示范型站点评审员"),
     ("superuser", "admin", "系统管理员 (Django admin)"),
 ]
+
+# What each demo log-in is scoped to, by the demo's natural keys (division code, site code, unit
+# code). "deputy_at" links the account to the group leader of that site.
+DEMO_SCOPES: dict[str, dict[str, str]] = {
+    "city-admin": {"region": "140100"},
+    "xiaodian-admin": {"region": "140105"},
+    "site-manager": {"station": "ST140105001"},
+    "deputy": {"deputy_at": "ST140105001"},
+    "unit-staff": {"unit": "U140105-01"},
+    "auditor": {},
+    "admin": {},
+}
+
+# Besides the accounts above, every station gets a manager of its own: "zhan-" + township code,
+# e.g. zhan-140106001 for 柳巷街道人大代表联络站 (same password).
+STATION_MANAGER_PREFIX = "zhan-"

@@ -1,0 +1,55 @@
+"""``lianxin demo``: load the Taiyuan demo (or keep it and refresh the log-ins; ``--reset`` rebuilds)."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from lianxin.dashboard.stats import headline_figures
+from lianxin.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from lianxin.demo.loader import DemoConflict, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the Taiyuan demo data. Run again: the data is kept and the demo log-ins refreshed."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--reset", action="store_true", help="delete sites, deputies, units and regions, then rebuild"
+        )
+
+    def handle(self, *args: Any, reset: bool, verbosity: int, **options: Any) -> None:
+        def progress(message: str) -> None:
+            if verbosity >= 1:
+                self.stdout.write(f"  {message}")
+
+        if verbosity >= 1:
+            self.stdout.write(_("Taiyuan demo data:"))
+        try:
+            result = load_demo(reset=reset, progress=progress)
+        except DemoConflict as error:
+            raise CommandError(
+                _(
+                    "The database holds regions, sites or deputies that are not the demo. "
+                    "Run “lianxin demo --reset” to replace them."
+                )
+            ) from error
+        if verbosity < 1:
+            return
+        figures = headline_figures()
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Demo ready in %(seconds).1f s: %(sites)s sites, %(deputies)s deputies, %(assignments)s assignments."
+                )
+                % {
+                    "seconds": result.seconds,
+                    "sites": figures["sites"]["total"],
+                    "deputies": figures["deputies"]["persons"],
+                    "assignments": figures["assignments"]["current"],
+                }
+            )
+        )
+        self.stdout.write(_("Demo log-ins (password %(password)s):") % {"password": DEMO_PASSWORD})
+        for role, username, scope in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {role:<15} {username:<16} {scope}")

@@ -1,0 +1,128 @@
+"""Headline figures of the registry, counted from rows every time (never stored constants).
+
+``headline_figures()`` is what ``lianxin stats --json`` prints; pass a region for its subtree. The
+coverage figures use the same definitions as the coverage page (``lianxin.dashboard.coverage``):
+- a township/street is *covered* when an active station (kind station) lies in its subtree;
+- a deputy is *without a site* when active and without a current assignment;
+- a site is *without deputies* when active and no active deputy is currently assigned to it;
+- a site has a *single level* when active, staffed, and its current deputies' current seats span
+  fewer than two levels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Value
+from django.db.models.functions import Concat
+
+from lianxin.deputies.models import Assignment, Deputy, Level, Seat
+from lianxin.regions.models import PATH_END, Region, subtree_q
+from lianxin.stations.models import Station
+from lianxin.units.models import HandlingUnit
+
+
+def townships_without_station(regions: Any = None) -> Any:
+    regions = Region.objects.all() if regions is None else regions
+    station = Station.objects.active().filter(
+        kind=Station.Kind.STATION,
+        region_path__gte=OuterRef("path"),
+        region_path__lt=Concat(OuterRef("path"), Value(PATH_END), output_field=CharField()),
+    )
+    return regions.filter(level=Region.Level.TOWNSHIP).filter(~Exists(station))
+
+
+def deputies_without_site(deputies: Any = None) -> Any:
+    deputies = Deputy.objects.all() if deputies is None else deputies
+    placed = Assignment.objects.current().filter(deputy=OuterRef("pk"))
+    return deputies.active().filter(~Exists(placed))
+
+
+def sites_without_deputies(sites: Any = None) -> Any:
+    sites = Station.objects.all() if sites is None else sites
+    staffed = Assignment.objects.current().filter(station=OuterRef("pk"), deputy__active=True)
+    return sites.active().filter(~Exists(staffed))
+
+
+def sites_with_single_level(sites: Any = None) -> Any:
+    sites = Station.objects.all() if sites is None else sites
+    member = Q(assignments__ended_on__isnull=True, assignments__deputy__active=True)
+    seat = member & Q(assignments__deputy__seats__ended_on__isnull=True)
+    return (
+        sites.active()
+        .annotate(
+            member_count=Count("assignments__deputy", filter=member, distinct=True),
+            level_count=Count("assignments__deputy__seats__level", filter=seat, distinct=True),
+        )
+        .filter(member_count__gt=0, level_count__lt=2)
+    )
+
+
+def headline_figures(region: Region | None = None) -> dict[str, Any]:
+    """The registry's figures as a JSON-ready dict, for the whole database or one region's subtree."""
+    regions = Region.objects.all()
+    sites = Station.objects.all()
+    deputies = Deputy.objects.all()
+    assignments = Assignment.objects.current()
+    seats = Seat.objects.current()
+    units = HandlingUnit.objects.all()
+    if region is not None:
+        regions = regions.filter(subtree_q("path", region.path))
+        sites = sites.filter(subtree_q("region_path", region.path))
+        deputies = deputies.in_region(region)
+        assignments = assignments.filter(subtree_q("station__region_path", region.path))
+        seats = seats.filter(deputy__in=deputies)
+        units = units.filter(subtree_q("region__path", region.path))
+
+    by_level = dict(regions.values_list("level").annotate(n=Count("id")).values_list("level", "n"))
+    kinds = Station.Kind
+    site_counts = sites.aggregate(
+        total=Count("id"),
+        stations=Count("id", filter=Q(kind=kinds.STATION)),
+        points=Count("id", filter=Q(kind=kinds.POINT)),
+        active=Count("id", filter=Q(status=Station.Status.ACTIVE)),
+        exemplary_stations=Count("id", filter=Q(kind=kinds.STATION, tier=Station.Tier.EXEMPLARY)),
+        exemplary_points=Count("id", filter=Q(kind=kinds.POINT, tier=Station.Tier.EXEMPLARY)),
+    )
+    by_tier = dict(sites.values_list("tier").annotate(n=Count("id")).values_list("tier", "n"))
+    seats_by_level = dict(seats.values_list("level").annotate(n=Count("id")).values_list("level", "n"))
+    deputy_counts = deputies.aggregate(persons=Count("id"), active=Count("id", filter=Q(active=True)))
+    multiple = seats.values("deputy").annotate(n=Count("id")).filter(n__gt=1).count()
+    townships = regions.filter(level=Region.Level.TOWNSHIP)
+    township_total = townships.count()
+
+    return {
+        "regions": {level.name.lower(): by_level.get(level.value, 0) for level in Region.Level},
+        "sites": {
+            "total": site_counts["total"],
+            "stations": site_counts["stations"],
+            "points": site_counts["points"],
+            "active": site_counts["active"],
+            "by_tier": {tier: by_tier.get(tier, 0) for tier in Station.Tier.values},
+            "exemplary_stations": site_counts["exemplary_stations"],
+            "exemplary_points": site_counts["exemplary_points"],
+        },
+        "townships": {
+            "total": township_total,
+            "covered": township_total - townships_without_station(townships).count(),
+        },
+        "deputies": {
+            "persons": deputy_counts["persons"],
+            "active": deputy_counts["active"],
+            "with_multiple_seats": multiple,
+        },
+        "seats_by_level": {level: seats_by_level.get(level, 0) for level in Level.values},
+        "assignments": {
+            "current": assignments.count(),
+            "leaders": assignments.filter(role=Assignment.Role.LEADER).count(),
+        },
+        "coverage": {
+            "deputies_without_site": deputies_without_site(deputies).count(),
+            "sites_without_deputies": sites_without_deputies(sites).count(),
+            "sites_with_single_level": sites_with_single_level(sites).count(),
+        },
+        "handling_units": {
+            "total": units.count(),
+            "active": units.filter(active=True).count(),
+        },
+    }
