@@ -39,8 +39,11 @@ class UserQuerySet(models.QuerySet["User"]):
         region = admin_region(user)
         if region is None:
             return self.filter(pk=user.pk)
+        # Auditors are appointed by the city for its campaigns and carry no region of their own.
+        city_wide = Q(role=Role.AUDITOR) if user.role == Role.CITY_ADMIN else Q(pk__in=[])
         return self.filter(
-            subtree_q("region__path", region.path)
+            city_wide
+            | subtree_q("region__path", region.path)
             | subtree_q("stations__region_path", region.path)
             | subtree_q("unit__region__path", region.path)
             | subtree_q("deputy__assignments__station__region_path", region.path)

@@ -1,5 +1,68 @@
-"""The REST API (django-ninja); OpenAPI 3 docs at /api/v1/docs, served from local static files."""
+"""The REST API (django-ninja), version 1, read-only.
 
+OpenAPI 3 docs at /api/v1/docs (Swagger UI from ninja's bundled static files, no CDN: the
+platform runs on closed networks) and the schema at /api/v1/openapi.json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
 
-api = NinjaAPI(title="Lianxin API", version="1.0.0", urls_namespace="api")
+from . import deputies, me, public, regions, stations, units
+
+DESCRIPTION = """
+Read-only access to Lianxin's registry of regions, liaison sites, deputies and handling units.
+
+**Public endpoints** (`/public/…`) need no account and return only what the public pages show.
+
+**Staff endpoints** need either the session of a staff account logged in to the web console
+(unsafe methods then also need the CSRF token) or an API token, sent as
+`Authorization: Bearer lx_…`. Tokens are issued with `lianxin api_token <username> --name <client>`
+and act with exactly their user's scope: an object outside it answers 404, as if it did not exist.
+
+Lists are paginated by keyset: pass the response's `next_cursor` as `cursor` to get the next
+page; `limit` is at most 200. Invalid parameters answer 422 with the reasons.
+Deputies' phone numbers are always masked.
+"""
+
+api = NinjaAPI(title="Lianxin API", version="1.0.0", description=DESCRIPTION, urls_namespace="api")
+
+api.add_router("/public", public.router)
+api.add_router("", me.router)
+api.add_router("", regions.router)
+api.add_router("", stations.router)
+api.add_router("", deputies.router)
+api.add_router("", units.router)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": _("Log in, or send an API token in the Authorization header.")}, status=401
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="lianxin"'
+    return response
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def invalid_parameters(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        error = dict(error)
+        # Our own checks raise ValueError with a translated sentence: show it without pydantic's
+        # "Value error, " prefix.
+        if error.get("type") == "value_error" and isinstance(error.get("ctx", {}).get("error"), str):
+            error["msg"] = error.pop("ctx")["error"]
+        errors.append(error)
+    body: dict[str, Any] = {"detail": _("Some request parameters are invalid."), "errors": errors}
+    return api.create_response(request, body, status=422)
