@@ -5,6 +5,7 @@ other server. Production sets DATABASE_URL (PostgreSQL) and REDIS_URL (huey on R
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "lianxin.stations",
     "lianxin.deputies",
     "lianxin.units",
+    "lianxin.opinions",
     "lianxin.dashboard",
     "lianxin.public",
     "lianxin.api",
@@ -164,7 +166,8 @@ else:
         "huey_class": "huey.SqliteHuey",
         "name": "lianxin",
         "filename": str(VAR_DIR / "huey.sqlite3"),
-        "immediate": env_bool("HUEY_IMMEDIATE", False),
+        # Under pytest tasks run in-process (huey's immediate mode, real task code, in-memory storage).
+        "immediate": env_bool("HUEY_IMMEDIATE", "pytest" in sys.modules),
         "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"},
     }
 

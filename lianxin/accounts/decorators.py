@@ -8,7 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from .models import User
 from .scope import is_staff_user
+
+
+class StaffRequest(HttpRequest):
+    """The request type of views behind ``staff_required``: ``user`` is a logged-in ``User``."""
+
+    user: User  # type: ignore[assignment]
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -1,0 +1,473 @@
+"""The case engine's data: opinions (群众意见诉求), their immutable events, and what hangs off them.
+
+State changes happen only in ``lianxin.opinions.services`` (one function per transition, see
+``transitions.TRANSITIONS``); nothing else writes ``status``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from lianxin.core import clock
+from lianxin.core.crypto import lookup_hash
+from lianxin.core.fields import EncryptedTextField
+from lianxin.core.masking import mask_name, mask_phone
+from lianxin.regions.models import subtree_q
+
+if TYPE_CHECKING:
+    from lianxin.accounts.models import User
+
+# Tracking codes: no 0/O/1/I/L, so they can be read out over the phone.
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted")
+    TRANSFERRED = "transferred", _("Transferred")
+    REPLIED = "replied", _("Replied")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Not accepted")
+    MERGED = "merged", _("Merged")
+
+
+OPEN_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.TRANSFERRED, Status.REPLIED)
+
+
+class Outcome(models.TextChoices):
+    NONE = "", _("Not closed")
+    RESOLVED = "resolved", _("Resolved")
+    NOT_RESOLVED = "not_resolved", _("Not resolved")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+    COMPLEX = "complex", _("Complex")
+
+
+class Channel(models.TextChoices):
+    SITE_QR = "site_qr", _("Site QR code")
+    DEPUTY_QR = "deputy_qr", _("Deputy QR code")
+    SITE_PAGE = "site_page", _("Site page")
+    PORTAL = "portal", _("Public portal")
+    WALK_IN = "walk_in", _("Walk-in at a reception")
+    PHONE = "phone", _("Phone call")
+    VISIT = "visit", _("Home visit")
+    SUPERVISION = "supervision", _("Thematic supervision")
+    API = "api", _("API client")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASIC = "basic", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class RejectReason(models.TextChoices):
+    """Standard reasons for not accepting, each telling the citizen where to go instead."""
+
+    LITIGATION = "litigation", _("The matter is in litigation, arbitration or administrative review")
+    PERSONAL_LEGAL = "personal_legal", _("A personal legal case")
+    PETITION = "petition", _("A matter for the letters and visits (petition) office")
+    NOT_IN_AREA = "not_in_area", _("Outside this area")
+    INCOMPLETE = "incomplete", _("Not enough information to act on")
+    OTHER = "other", _("Other reason")
+
+
+class Category(models.Model):
+    """A subject area of opinions (城乡建设, 环境保护, …), configured by the city."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
+class DeadlineRule(models.Model):
+    """Working-day limits per category (blank = default) and urgency."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="deadline_rules",
+    )
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    accept_days = models.PositiveSmallIntegerField(_("working days to accept"), default=2)
+    handle_days = models.PositiveSmallIntegerField(_("working days to handle"), default=10)
+    warn_days = models.PositiveSmallIntegerField(_("warn this many working days before"), default=2)
+    rating_days = models.PositiveSmallIntegerField(_("working days to rate"), default=10)
+
+    class Meta:
+        verbose_name = _("deadline rule")
+        verbose_name_plural = _("deadline rules")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "urgency"], name="deadline_rule_unique"),
+            models.UniqueConstraint(
+                fields=["urgency"], condition=Q(category__isnull=True), name="deadline_rule_default_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or '*'} / {self.get_urgency_display()}"
+
+
+class OpinionQuerySet(models.QuerySet["Opinion"]):
+    def open(self) -> OpinionQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def visible_to(self, user: User) -> OpinionQuerySet:
+        """Cases a staff account may see.
+
+        Admins: cases at sites in their area (or, before acceptance, submitted in it); site
+        managers: cases at their sites; deputies: cases addressed to them or at their sites;
+        handling-unit staff: cases transferred to their unit (now or before).
+        """
+        from lianxin.accounts.models import Role
+        from lianxin.accounts.scope import admin_region
+        from lianxin.deputies.models import Assignment
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        region = admin_region(user)
+        if region is not None:
+            return self.filter(subtree_q("region_path", region.path))
+        if user.role == Role.SITE_MANAGER:
+            return self.filter(station__managers=user)
+        if user.role == Role.DEPUTY and user.deputy_id:
+            my_sites = Assignment.objects.current().filter(deputy_id=user.deputy_id).values("station_id")
+            return self.filter(Q(deputy_id=user.deputy_id) | Q(station_id__in=my_sites))
+        if user.role == Role.UNIT_STAFF and user.unit_id:
+            return self.filter(Q(unit_id=user.unit_id) | Q(events__unit_id=user.unit_id)).distinct()
+        return self.none()
+
+
+class Opinion(models.Model):
+    tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True, default=new_tracking_code)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, default="", blank=True)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    title = models.CharField(_("title"), max_length=100)
+    text = models.TextField(_("content"))
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # Personal data: encrypted at rest, masked on screen; phone_hash finds a citizen's cases.
+    citizen_name = EncryptedTextField(_("name"), blank=True)
+    citizen_phone = EncryptedTextField(_("phone"), blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    consent_at = models.DateTimeField(_("privacy consent"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+",
+    )
+    # Copy of region.path (kept by save): area filters and scoping without a join.
+    region_path = models.CharField(max_length=255, editable=False, default="")
+    station = models.ForeignKey(
+        "stations.Station", verbose_name=_("site"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="opinions",
+    )
+    deputy = models.ForeignKey(
+        "deputies.Deputy", verbose_name=_("deputy"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="opinions",
+    )
+    unit = models.ForeignKey(
+        "units.HandlingUnit", verbose_name=_("handling unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="opinions",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("handled by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="merged_cases",
+    )
+    suggestion = models.ForeignKey(
+        "opinions.Suggestion", verbose_name=_("deputy suggestion"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="opinions",
+    )
+
+    created_at = models.DateTimeField(_("submitted"), default=clock.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), default=clock.now)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    transferred_at = models.DateTimeField(_("transferred"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("receipt acknowledged"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The deadline of the current stage (accept / handle / rate); NULL when nothing is due.
+    # Indexed with status: the sweeper claims due rows with a conditional UPDATE.
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    escalation_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    returned_count = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    reply = models.TextField(_("reply"), blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=12, choices=Satisfaction.choices, blank=True)
+    citizen_says_resolved = models.BooleanField(_("resolved in the citizen's view"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    supporters = models.PositiveIntegerField(_("me too"), default=0)
+
+    # Optimistic lock: every transition bumps it with UPDATE … WHERE version = seen.
+    version = models.PositiveIntegerField(default=0, editable=False)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+
+    objects = OpinionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("opinion")
+        verbose_name_plural = _("opinions")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # staff lists: area subtree + status, newest first, keyset on (created_at, id)
+            models.Index(fields=["region_path", "status", "-created_at", "-id"], name="opinion_area_status_idx"),
+            models.Index(fields=["status", "-created_at", "-id"], name="opinion_status_idx"),
+            models.Index(fields=["station", "status", "-created_at"], name="opinion_station_idx"),
+            models.Index(fields=["unit", "status", "-created_at"], name="opinion_unit_idx"),
+            models.Index(fields=["deputy", "status", "-created_at"], name="opinion_deputy_idx"),
+            models.Index(fields=["category", "status", "-created_at"], name="opinion_category_idx"),
+            # the deadline sweeper and the "due soon / overdue" queues
+            models.Index(fields=["status", "due_at"], name="opinion_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_code} {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.region_path = self.region.path
+        self.phone_hash = lookup_hash(self.citizen_phone) if self.citizen_phone else ""
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.citizen_phone)
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.citizen_name)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now: Any = None) -> bool:
+        return bool(self.due_at and self.is_open and self.due_at < (now or clock.now()))
+
+
+class OpinionEvent(models.Model):
+    """One step in a case's history. Written with the state change, in the same transaction; never changed."""
+
+    opinion = models.ForeignKey(Opinion, verbose_name=_("opinion"), on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(_("time"), default=clock.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Who acted when there is no account: "citizen" or "system".
+    actor_kind = models.CharField(max_length=10, default="staff")
+    action = models.CharField(_("action"), max_length=32)
+    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    public_note = models.TextField(_("note to the citizen"), blank=True)
+    internal_note = models.TextField(_("internal note"), blank=True)
+    unit = models.ForeignKey(
+        "units.HandlingUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["opinion", "created_at", "id"], name="event_opinion_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.opinion_id} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Case events are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("Case events cannot be deleted.")
+
+
+class Attachment(models.Model):
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to="opinions/%Y/%m/")
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class Supporter(models.Model):
+    """A citizen's "me too" on an existing case (counted once per phone)."""
+
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="supporter_rows")
+    phone_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["opinion", "phone_hash"], name="supporter_once")]
+
+    def __str__(self) -> str:
+        return f"+1 {self.opinion_id}"
+
+
+class ExtensionRequest(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("extension", "Pending")
+        APPROVED = "approved", pgettext_lazy("extension", "Approved")
+        DENIED = "denied", pgettext_lazy("extension", "Denied")
+
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="extension_requests")
+    unit = models.ForeignKey("units.HandlingUnit", on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    working_days = models.PositiveSmallIntegerField(_("extra working days"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opinion"], condition=Q(state="pending"), name="extension_one_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opinion_id} +{self.working_days}"
+
+
+class ResponseTemplate(models.Model):
+    """Reusable reply text; unit-specific or shared (unit blank)."""
+
+    name = models.CharField(_("name"), max_length=50)
+    text = models.TextField(_("text"))
+    unit = models.ForeignKey(
+        "units.HandlingUnit", verbose_name=_("handling unit"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="response_templates",
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("response template")
+        verbose_name_plural = _("response templates")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Suggestion(models.Model):
+    """A formal deputy suggestion (代表建议) made from general opinions; answered within three months."""
+
+    class State(models.TextChoices):
+        FILED = "filed", pgettext_lazy("suggestion", "Filed")
+        ANSWERED = "answered", pgettext_lazy("suggestion", "Answered")
+        CLOSED = "closed", pgettext_lazy("suggestion", "Closed")
+
+    title = models.CharField(_("title"), max_length=100)
+    text = models.TextField(_("content"))
+    deputy = models.ForeignKey("deputies.Deputy", verbose_name=_("deputy"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "units.HandlingUnit", verbose_name=_("handling unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=255, editable=False, default="")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.FILED)
+    due_on = models.DateField(_("answer due"))
+    answer = models.TextField(_("answer"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("deputy suggestion")
+        verbose_name_plural = _("deputy suggestions")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["region_path", "state", "-created_at"], name="suggestion_area_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.region_path = self.region.path
+        super().save(*args, **kwargs)
+
+
+class OpinionGram(models.Model):
+    """Bigram index for Chinese keyword search (two-character keywords included), on both databases.
+
+    Each opinion's title and text are cut into overlapping two-character grams; a query's grams
+    are looked up here (index on gram) and the candidates confirmed by substring match.
+    """
+
+    gram = models.CharField(max_length=2)
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["gram", "opinion"], name="opinion_gram_unique")]
+
+    def __str__(self) -> str:
+        return self.gram
+
+
+class Notification(models.Model):
+    """An in-app notice for a staff account."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    opinion = models.ForeignKey(Opinion, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=clock.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox_idx")]
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,481 @@
+"""The case engine: intake and every transition of an opinion.
+
+Each transition is one function here, used by the pages, the API and the periodic tasks alike.
+All of them go through ``_transition``: permission check against ``transitions.TRANSITIONS`` and
+the actor's scope, row lock (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions
+serialise writers), optional version check, the state change, an immutable ``OpinionEvent`` and
+the notifications queued on commit — all in one database transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from lianxin.accounts.models import Role, User
+from lianxin.core import clock
+
+from . import deadlines, search
+from .errors import CaseError
+from .models import (
+    Category,
+    DeadlineRule,
+    ExtensionRequest,
+    Opinion,
+    OpinionEvent,
+    Outcome,
+    Satisfaction,
+    Status,
+    Supporter,
+    Urgency,
+)
+from .transitions import CITIZEN, SYSTEM, TRANSITIONS, allowed
+
+# Built-in limits when no DeadlineRule is configured (working days).
+DEFAULT_RULE = DeadlineRule(accept_days=2, handle_days=10, warn_days=2, rating_days=10)
+URGENCY_HANDLE_DAYS = {Urgency.URGENT: 5, Urgency.NORMAL: 10, Urgency.COMPLEX: 20}
+DEFAULT_REOPEN_LIMIT = 1
+SUGGESTION_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who runs a transition: a staff user, the citizen (by tracking code), or the system."""
+
+    kind: str  # a Role value, "citizen" or "system"
+    user: User | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        role = Role.CITY_ADMIN if user.is_superuser else user.role
+        return cls(kind=role, user=user)
+
+
+CITIZEN_ACTOR = Actor(kind=CITIZEN)
+SYSTEM_ACTOR = Actor(kind=SYSTEM)
+
+
+def deadline_rule(category: Category | None, urgency: str) -> DeadlineRule:
+    rules = {(r.category_id, r.urgency): r for r in DeadlineRule.objects.filter(urgency=urgency)}
+    rule = rules.get((category.pk if category else None, urgency)) or rules.get((None, urgency))
+    if rule is not None:
+        return rule
+    return DeadlineRule(
+        accept_days=DEFAULT_RULE.accept_days,
+        handle_days=URGENCY_HANDLE_DAYS.get(Urgency(urgency), DEFAULT_RULE.handle_days),
+        warn_days=DEFAULT_RULE.warn_days,
+        rating_days=DEFAULT_RULE.rating_days,
+    )
+
+
+# ---- intake ----------------------------------------------------------------------------------
+
+
+def submit_opinion(
+    *,
+    category: Category,
+    title: str,
+    text: str,
+    channel: str,
+    region: Any = None,
+    station: Any = None,
+    deputy: Any = None,
+    citizen_name: str = "",
+    citizen_phone: str = "",
+    urgency: str = Urgency.NORMAL,
+    latitude: Any = None,
+    longitude: Any = None,
+    consent: bool = True,
+    language: str = "zh-hans",
+    idempotency_key: str | None = None,
+    actor: User | None = None,
+    now: datetime.datetime | None = None,
+) -> tuple[Opinion, bool]:
+    """Register a new opinion; returns (opinion, created). A repeated idempotency key returns the first one."""
+    now = now or clock.now()
+    if idempotency_key:
+        existing = Opinion.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    if region is None:
+        region = station.region if station is not None else None
+    if region is None:
+        raise CaseError("invalid", _("Choose a site or an area for the opinion."))
+    rule = deadline_rule(category, urgency)
+    opinion = Opinion(
+        category=category, title=title.strip(), text=text.strip(), channel=channel, urgency=urgency,
+        region=region, station=station, deputy=deputy, citizen_name=citizen_name.strip(),
+        citizen_phone=citizen_phone.strip(), latitude=latitude, longitude=longitude,
+        consent_at=now if consent else None, language=language, idempotency_key=idempotency_key or None,
+        created_at=now, updated_at=now, due_at=deadlines.add_working_days(now, rule.accept_days),
+    )
+    try:
+        with transaction.atomic():
+            opinion.save()
+            event = _event(opinion, "submit", Actor.of(actor) if actor else CITIZEN_ACTOR, "", Status.SUBMITTED, now)
+            search.index_opinion(opinion)
+            _notify_on_commit(event)
+    except IntegrityError:
+        # Two retries raced on the same key: the other one stored it; answer with that.
+        if idempotency_key:
+            existing = Opinion.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return opinion, True
+
+
+def add_supporter(opinion: Opinion, phone: str, now: datetime.datetime | None = None) -> bool:
+    """A citizen's "me too" on an open case; counted once per phone. Returns True if counted."""
+    from lianxin.core.crypto import lookup_hash
+
+    if not opinion.is_open:
+        raise CaseError("wrong_state", _("This case is closed; please submit a new opinion."))
+    with transaction.atomic():
+        _row, created = Supporter.objects.get_or_create(
+            opinion=opinion, phone_hash=lookup_hash(phone), defaults={"created_at": now or clock.now()}
+        )
+        if created:
+            from django.db.models import F
+
+            Opinion.objects.filter(pk=opinion.pk).update(supporters=F("supporters") + 1)
+    return created
+
+
+# ---- the transition core --------------------------------------------------------------------
+
+
+def _event(
+    opinion: Opinion, action: str, actor: Actor, from_status: str, to_status: str, now: datetime.datetime,
+    public_note: str = "", internal_note: str = "", data: dict[str, Any] | None = None,
+) -> OpinionEvent:
+    return OpinionEvent.objects.create(
+        opinion=opinion, created_at=now, actor=actor.user, actor_kind=_actor_kind(actor), action=action,
+        from_status=from_status, to_status=to_status, public_note=public_note, internal_note=internal_note,
+        unit_id=opinion.unit_id, data=data or {},
+    )
+
+
+def _actor_kind(actor: Actor) -> str:
+    return actor.kind if actor.kind in (CITIZEN, SYSTEM) else "staff"
+
+
+def _check_scope(opinion: Opinion, actor: Actor) -> None:
+    if actor.kind in (CITIZEN, SYSTEM):
+        return
+    assert actor.user is not None
+    if not Opinion.objects.visible_to(actor.user).filter(pk=opinion.pk).exists():
+        raise CaseError("not_found", _("No such case in your area."))
+    if actor.kind == Role.UNIT_STAFF and opinion.unit_id != actor.user.unit_id:
+        raise CaseError("not_allowed", _("This case is no longer with your unit."))
+
+
+def _transition(
+    opinion: Opinion | int,
+    name: str,
+    actor: Actor,
+    change: Callable[[Opinion, datetime.datetime], dict[str, Any] | None],
+    *,
+    expected_version: int | None = None,
+    public_note: str = "",
+    internal_note: str = "",
+    now: datetime.datetime | None = None,
+) -> Opinion:
+    now = now or clock.now()
+    pk = opinion.pk if isinstance(opinion, Opinion) else opinion
+    transition = TRANSITIONS[name]
+    with transaction.atomic():
+        locked = Opinion.objects.select_for_update().get(pk=pk)
+        if actor.kind not in transition.actors:
+            raise CaseError("not_allowed", _("Your role may not do this."))
+        _check_scope(locked, actor)
+        if not allowed(name, locked.status, actor.kind):
+            raise CaseError(
+                "wrong_state",
+                _("This cannot be done while the case is “%(status)s”.") % {"status": locked.get_status_display()},
+            )
+        if expected_version is not None and locked.version != expected_version:
+            raise CaseError("conflict", _("Someone else changed this case meanwhile. Reload and try again."))
+        from_status = locked.status
+        data = change(locked, now) or {}
+        if transition.target is not None:
+            locked.status = transition.target
+        locked.version += 1
+        locked.updated_at = now
+        locked.save()
+        event = _event(locked, name, actor, from_status, locked.status, now, public_note, internal_note, data)
+        _notify_on_commit(event)
+    return locked
+
+
+def _notify_on_commit(event: OpinionEvent) -> None:
+    from . import notify
+
+    transaction.on_commit(lambda: notify.event_created(event.pk))
+
+
+# ---- transitions ---------------------------------------------------------------------------
+
+
+def accept(opinion: Opinion | int, user: User, *, station: Any = None, deputy: Any = None,
+           category: Category | None = None, urgency: str | None = None, public_note: str = "",
+           internal_note: str = "", expected_version: int | None = None,
+           now: datetime.datetime | None = None) -> Opinion:
+    def change(op: Opinion, at: datetime.datetime) -> dict[str, Any]:
+        from lianxin.stations.models import Station
+
+        if station is not None:
+            if not Station.objects.visible_to(user).filter(pk=station.pk).exists() and not user.is_superuser:
+                raise CaseError("invalid", _("Choose one of your own sites."))
+            op.station = station
+            op.region = station.region
+        if op.station_id is None:
+            raise CaseError("invalid", _("Choose the site that takes the case."))
+        if deputy is not None:
+            op.deputy = deputy
+        if category is not None:
+            op.category = category
+        if urgency:
+            op.urgency = urgency
+        op.accepted_at = at
+        op.assignee = user
+        op.due_at = deadlines.add_working_days(at, deadline_rule(op.category, op.urgency).handle_days)
+        return {"station": op.station_id, "deputy": op.deputy_id}
+
+    return _transition(opinion, "accept", Actor.of(user), change, expected_version=expected_version,
+                       public_note=public_note, internal_note=internal_note, now=now)
+
+
+def reject(opinion: Opinion | int, user: User, *, reason: str, public_note: str = "", internal_note: str = "",
+           expected_version: int | None = None, now: datetime.datetime | None = None) -> Opinion:
+    from .models import RejectReason
+
+    if reason not in RejectReason.values:
+        raise CaseError("invalid", _("Choose a reason for not accepting."))
+
+    def change(op: Opinion, at: datetime.datetime) -> dict[str, Any]:
+        op.closed_at = at
+        op.due_at = None
+        op.outcome = Outcome.NONE
+        return {"reason": reason}
+
+    note = public_note or str(REJECT_GUIDANCE.get(reason, ""))
+    return _transition(opinion, "reject", Actor.of(user), change, expected_version=expected_version,
+                       public_note=note, internal_note=internal_note, now=now)
+
+
+# Where to go instead, told to the citizen with a rejection.
+REJECT_GUIDANCE = {
+    "litigation": _("Matters in litigation, arbitration or administrative review are handled by the court, the "
+                    "arbitration body or the review authority; please follow them there."),
+    "personal_legal": _("For a personal legal case please turn to a lawyer, the public legal service centre or "
+                        "the court."),
+    "petition": _("Please take this matter to the letters and visits (petition) office."),
+    "not_in_area": _("This matter lies outside our area; please contact the liaison site where it arises."),
+    "incomplete": _("We could not act on the information given; you are welcome to submit it again with details."),
+    "other": "",
+}
+
+
+def merge(opinion: Opinion | int, user: User, *, into: Opinion, internal_note: str = "",
+          expected_version: int | None = None, now: datetime.datetime | None = None) -> Opinion:
+    def change(op: Opinion, at: datetime.datetime) -> dict[str, Any]:
+        if into.pk == op.pk or into.merged_into_id is not None or not into.is_open:
+            raise CaseError("invalid", _("Merge into an open case that is not itself merged."))
+        if not Opinion.objects.visible_to(user).filter(pk=into.pk).exists():
+            raise CaseError("invalid", _("Merge into a case of your own area."))
+        op.merged_into = into
+        op.closed_at = at
+        op.due_at = None
+        return {"into": into.tracking_code}
+
+    merged = _transition(opinion, "merge", Actor.of(user), change, expected_version=expected_version,
+                         public_note=str(_("Merged with case %(code)s, which is handled for everyone who raised it.")
+                                         % {"code": into.tracking_code}),
+                         internal_note=internal_note, now=now)
+    from django.db.models import F
+
+    Opinion.objects.filter(pk=into.pk).update(supporters=F("supporters") + 1)
+    return merged
+
+
+def answer(opinion: Opinion | int, user: User, *, reply: str, internal_note: str = "",
+           expected_version: int | None = None, now: datetime.datetime | None = None) -> Opinion:
+    if not reply.strip():
+        raise CaseError("invalid", _("Write the answer given to the citizen."))
+
+    def change(op: Opinion, at: datetime.datetime) -> None:
+        _set_replied(op, reply, at)
+
+    return _transition(opinion, "answer", Actor.of(user), change, expected_version=expected_version,
+                       public_note=reply.strip(), internal_note=internal_note, now=now)
+
+
+def _set_replied(op: Opinion, reply: str, at: datetime.datetime) -> None:
+    op.reply = reply.strip()
+    op.replied_at = at
+    op.due_at = deadlines.add_working_days(at, deadline_rule(op.category, op.urgency).rating_days)
+
+
+def transfer(opinion: Opinion | int, user: User, *, unit: Any, working_days: int | None = None,
+             public_note: str = "", internal_note: str = "", expected_version: int | None = None,
+             now: datetime.datetime | None = None) -> Opinion:
+    """Forward by level: a site (manager, deputy) to its township/street office; the congress staff to any unit in area."""
+    from lianxin.units.models import HandlingUnit
+
+    def change(op: Opinion, at: datetime.datetime) -> dict[str, Any]:
+        if not unit.active:
+            raise CaseError("invalid", _("That handling unit is no longer active."))
+        role = Actor.of(user).kind
+        if role in (Role.SITE_MANAGER, Role.DEPUTY):
+            township = op.station.region.path if op.station else op.region_path
+            if unit.kind != HandlingUnit.Kind.TOWNSHIP or not township.startswith(unit.region.path):
+                raise CaseError("invalid", _("A site forwards to its own township or street office; higher "
+                                             "matters go through the district congress."))
+        elif not HandlingUnit.objects.visible_to(user).filter(pk=unit.pk).exists():
+            raise CaseError("invalid", _("Choose a handling unit of your area."))
+        days = working_days or deadline_rule(op.category, op.urgency).handle_days
+        if not 1 <= days <= 60:
+            raise CaseError("invalid", _("The deadline must be between 1 and 60 working days."))
+        op.unit = unit
+        op.transferred_at = at
+        op.acknowledged_at = None
+        op.warned_at = None
+        op.due_at = deadlines.add_working_days(at, days)
+        return {"unit": unit.code, "working_days": days, "due": op.due_at.isoformat()}
+
+    return _transition(opinion, "transfer", Actor.of(user), change, expected_version=expected_version,
+                       public_note=public_note, internal_note=internal_note, now=now)
+
+
+def acknowledge(opinion: Opinion | int, user: User, *, now: datetime.datetime | None = None) -> Opinion:
+    def change(op: Opinion, at: datetime.datetime) -> None:
+        if op.acknowledged_at is not None:
+            raise CaseError("wrong_state", _("Receipt was already acknowledged."))
+        op.acknowledged_at = at
+
+    return _transition(opinion, "acknowledge", Actor.of(user), change, now=now)
+
+
+def reply(opinion: Opinion | int, user: User, *, text: str, internal_note: str = "",
+          expected_version: int | None = None, now: datetime.datetime | None = None) -> Opinion:
+    if not text.strip():
+        raise CaseError("invalid", _("Write the reply to the citizen."))
+
+    def change(op: Opinion, at: datetime.datetime) -> None:
+        if op.acknowledged_at is None:
+            op.acknowledged_at = at
+        _set_replied(op, text, at)
+
+    return _transition(opinion, "reply", Actor.of(user), change, expected_version=expected_version,
+                       public_note=text.strip(), internal_note=internal_note, now=now)
+
+
+def return_case(opinion: Opinion | int, user: User, *, reason: str, now: datetime.datetime | None = None) -> Opinion:
+    if not reason.strip():
+        raise CaseError("invalid", _("Say why the matter is returned."))
+
+    def change(op: Opinion, at: datetime.datetime) -> dict[str, Any]:
+        returned_from = op.unit.code if op.unit else ""
+        op.unit = None
+        op.returned_count += 1
+        op.acknowledged_at = None
+        op.due_at = deadlines.add_working_days(at, deadline_rule(op.category, op.urgency).accept_days)
+        return {"returned_from": returned_from}
+
+    return _transition(opinion, "return_case", Actor.of(user), change, internal_note=reason.strip(), now=now)
+
+
+def request_extension(opinion: Opinion | int, user: User, *, working_days: int, reason: str,
+                      now: datetime.datetime | None = None) -> Opinion:
+    if not reason.strip():
+        raise CaseError("invalid", _("Give a reason for the extension."))
+    if not 1 <= working_days <= 30:
+        raise CaseError("invalid", _("An extension is between 1 and 30 working days."))
+
+    def change(op: Opinion, at: datetime.datetime) -> dict[str, Any]:
+        if op.extension_requests.filter(state=ExtensionRequest.State.PENDING).exists():
+            raise CaseError("wrong_state", _("An extension request is already waiting for a decision."))
+        ExtensionRequest.objects.create(opinion=op, unit=op.unit, requested_by=user, working_days=working_days,
+                                        reason=reason.strip(), created_at=at)
+        return {"working_days": working_days}
+
+    return _transition(opinion, "request_extension", Actor.of(user), change, internal_note=reason.strip(), now=now)
+
+
+def decide_extension(opinion: Opinion | int, user: User, *, approve: bool, note: str = "",
+                     now: datetime.datetime | None = None) -> Opinion:
+    def change(op: Opinion, at: datetime.datetime) -> dict[str, Any]:
+        request = op.extension_requests.filter(state=ExtensionRequest.State.PENDING).first()
+        if request is None:
+            raise CaseError("wrong_state", _("There is no extension request to decide."))
+        request.state = ExtensionRequest.State.APPROVED if approve else ExtensionRequest.State.DENIED
+        request.decided_by = user
+        request.decided_at = at
+        request.save()
+        if approve:
+            base = op.due_at if op.due_at and op.due_at > at else at
+            op.due_at = deadlines.add_working_days(base, request.working_days)
+            op.warned_at = None
+        return {"approved": approve, "working_days": request.working_days}
+
+    return _transition(opinion, "decide_extension", Actor.of(user), change, internal_note=note, now=now)
+
+
+def escalate(opinion: Opinion | int, user: User | None = None, *, note: str = "",
+             now: datetime.datetime | None = None) -> Opinion:
+    """督办: flag an overdue (or stuck) case; the handling unit and the staff above are told."""
+    actor = Actor.of(user) if user is not None else SYSTEM_ACTOR
+
+    def change(op: Opinion, at: datetime.datetime) -> dict[str, Any]:
+        op.escalated_at = at
+        op.escalation_count += 1
+        return {"count": op.escalation_count, "overdue": op.is_overdue(at)}
+
+    return _transition(opinion, "escalate", actor, change, internal_note=note, now=now)
+
+
+def rate(opinion: Opinion | int, *, satisfaction: str, resolved: bool, comment: str = "",
+         reopen_limit: int = DEFAULT_REOPEN_LIMIT, now: datetime.datetime | None = None) -> Opinion:
+    """The citizen's rating. Unsatisfied reopens a transferred case (back to the unit) while the limit allows."""
+    if satisfaction not in Satisfaction.values:
+        raise CaseError("invalid", _("Choose how satisfied you are."))
+
+    def change(op: Opinion, at: datetime.datetime) -> dict[str, Any]:
+        op.satisfaction = satisfaction
+        op.citizen_says_resolved = resolved
+        op.rated_at = at
+        reopen = (satisfaction == Satisfaction.UNSATISFIED and op.unit_id is not None
+                  and op.reopen_count < reopen_limit)
+        if reopen:
+            op.status = Status.TRANSFERRED
+            op.reopen_count += 1
+            op.replied_at = None
+            op.warned_at = None
+            op.due_at = deadlines.add_working_days(at, deadline_rule(op.category, op.urgency).handle_days)
+        else:
+            _close(op, at, resolved)
+        return {"satisfaction": satisfaction, "resolved": resolved, "reopened": reopen}
+
+    return _transition(opinion, "rate", CITIZEN_ACTOR, change, public_note=comment.strip(), now=now)
+
+
+def close_lapsed(opinion: Opinion | int, *, now: datetime.datetime | None = None) -> Opinion:
+    """The rating window passed without a rating: close; resolved as the reply stands."""
+
+    def change(op: Opinion, at: datetime.datetime) -> None:
+        _close(op, at, True)
+
+    return _transition(opinion, "close_lapsed", SYSTEM_ACTOR, change, now=now)
+
+
+def _close(op: Opinion, at: datetime.datetime, resolved: bool) -> None:
+    op.status = Status.CLOSED
+    op.outcome = Outcome.RESOLVED if resolved else Outcome.NOT_RESOLVED
+    op.closed_at = at
+    op.due_at = None
