@@ -25,6 +25,8 @@ urlpatterns = [
     path("staff/sites/", include("lianxin.stations.urls")),
     path("staff/deputies/", include("lianxin.deputies.urls")),
     path("staff/units/", include("lianxin.units.urls")),
+    path("staff/opinions/", include("lianxin.opinions.urls")),
+    path("o/", include("lianxin.opinions.public_urls")),
     path("api/", include("lianxin.api.urls")),
     path("", include("lianxin.public.urls")),
 ]
