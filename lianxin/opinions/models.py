@@ -163,7 +163,10 @@ class OpinionQuerySet(models.QuerySet["Opinion"]):
             my_sites = Assignment.objects.current().filter(deputy_id=user.deputy_id).values("station_id")
             return self.filter(Q(deputy_id=user.deputy_id) | Q(station_id__in=my_sites))
         if user.role == Role.UNIT_STAFF and user.unit_id:
-            return self.filter(Q(unit_id=user.unit_id) | Q(events__unit_id=user.unit_id)).distinct()
+            # Now with the unit, or with it before (returned, reopened elsewhere): a subquery
+            # rather than a join, so no DISTINCT over large lists.
+            earlier = OpinionEvent.objects.filter(unit_id=user.unit_id).values("opinion_id")
+            return self.filter(Q(unit_id=user.unit_id) | Q(pk__in=earlier))
         return self.none()
 
 
@@ -253,6 +256,7 @@ class Opinion(models.Model):
             models.Index(fields=["status", "-created_at", "-id"], name="opinion_status_idx"),
             models.Index(fields=["station", "status", "-created_at"], name="opinion_station_idx"),
             models.Index(fields=["unit", "status", "-created_at"], name="opinion_unit_idx"),
+            models.Index(fields=["unit", "status", "due_at"], name="opinion_unit_due_idx"),
             models.Index(fields=["deputy", "status", "-created_at"], name="opinion_deputy_idx"),
             models.Index(fields=["category", "status", "-created_at"], name="opinion_category_idx"),
             # the deadline sweeper and the "due soon / overdue" queues
@@ -402,6 +406,26 @@ class ResponseTemplate(models.Model):
         return self.name
 
 
+class SuggestionQuerySet(models.QuerySet["Suggestion"]):
+    def visible_to(self, user: User) -> SuggestionQuerySet:
+        """Admins: their area; deputies: their own; handling units: those assigned to them."""
+        from lianxin.accounts.models import Role
+        from lianxin.accounts.scope import admin_region
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        region = admin_region(user)
+        if region is not None:
+            return self.filter(subtree_q("region_path", region.path))
+        if user.role == Role.DEPUTY and user.deputy_id:
+            return self.filter(deputy_id=user.deputy_id)
+        if user.role == Role.UNIT_STAFF and user.unit_id:
+            return self.filter(unit_id=user.unit_id)
+        return self.none()
+
+
 class Suggestion(models.Model):
     """A formal deputy suggestion (代表建议) made from general opinions; answered within three months."""
 
@@ -424,6 +448,8 @@ class Suggestion(models.Model):
     answer = models.TextField(_("answer"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=clock.now)
+
+    objects = SuggestionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("deputy suggestion")
