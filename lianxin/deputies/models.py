@@ -194,7 +194,8 @@ class Assignment(models.Model):
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
-        ordering = ["station", "-role", "deputy"]
+        # "leader" sorts before "member": group leaders first
+        ordering = ["station", "role", "deputy"]
         constraints = [
             models.UniqueConstraint(
                 fields=["deputy", "station"], condition=Q(ended_on__isnull=True), name="assignment_one_current"
