@@ -171,6 +171,15 @@ else:
         "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread"},
     }
 
+# The cache holds rate-limit counters: shared by every process through Redis in production;
+# per-process memory in the embedded default (one web process there).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lianxin"}}
+# Behind a reverse proxy, the request header that carries the client address (e.g. HTTP_X_FORWARDED_FOR).
+RATELIMIT_IP_HEADER = os.environ.get("RATELIMIT_IP_HEADER", "")
+
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
@@ -189,6 +198,17 @@ LOGGING = {
         "huey": {"level": "INFO"},
     },
 }
+
+# Case engine (opinions).
+OPINION_REQUIRE_CONTACT = env_bool("OPINION_REQUIRE_CONTACT", True)
+OPINION_REOPEN_LIMIT = int(os.environ.get("OPINION_REOPEN_LIMIT", "1"))
+OPINION_PHOTO_MAX_BYTES = int(os.environ.get("OPINION_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
+# Rate limits as (count, seconds).
+OPINION_RATE_IP = (5, 600)
+OPINION_RATE_PHONE = (3, 3600)
+OPINION_RATE_TRACK_IP = (10, 600)
+OPINION_RATE_TRACK_CODE = (5, 3600)
+OPINION_RATE_METOO = (10, 600)
 
 # Lists: rows per page of keyset pagination.
 PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "50"))
