@@ -1,4 +1,4 @@
-"""The REST API (django-ninja), version 1, read-only.
+"""The REST API (django-ninja), version 1.
 
 OpenAPI 3 docs at /api/v1/docs (Swagger UI from ninja's bundled static files, no CDN: the
 platform runs on closed networks) and the schema at /api/v1/openapi.json.
@@ -13,10 +13,13 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from . import deputies, me, public, regions, stations, units
+from lianxin.opinions.errors import CaseError
+
+from . import deputies, me, opinions, opinions_public, public, regions, stations, units
 
 DESCRIPTION = """
-Read-only access to Lianxin's registry of regions, liaison sites, deputies and handling units.
+Lianxin's registry of regions, liaison sites, deputies and handling units (read-only), and the
+citizens' opinions: submitted, followed and rated by citizens, handled by staff.
 
 **Public endpoints** (`/public/…`) need no account and return only what the public pages show.
 
@@ -27,7 +30,13 @@ and act with exactly their user's scope: an object outside it answers 404, as if
 
 Lists are paginated by keyset: pass the response's `next_cursor` as `cursor` to get the next
 page; `limit` is at most 200. Invalid parameters answer 422 with the reasons.
-Deputies' phone numbers are always masked.
+Deputies' phone numbers and citizens' names and phones are always masked.
+
+**Errors** are JSON with a stable `code` and a `message` in the caller's language (the
+`Accept-Language` header; Chinese by default): `unauthenticated` (401), `not_allowed` (403),
+`not_found` (404), `wrong_state` and `conflict` (409: the case is not in a state that allows the
+action, or changed since the `expected_version` you sent), `invalid` (422, with `errors` when the
+request did not parse) and `rate_limited` (429).
 """
 
 api = NinjaAPI(title="Lianxin API", version="1.0.0", description=DESCRIPTION, urls_namespace="api")
@@ -38,12 +47,24 @@ api.add_router("", regions.router)
 api.add_router("", stations.router)
 api.add_router("", deputies.router)
 api.add_router("", units.router)
+api.add_router("/public", opinions_public.router)
+api.add_router("", opinions.router)
+
+
+def _error(code: str, message: str) -> dict[str, str]:
+    # "detail" is the answer of the first API version; "code" and "message" that of every error now.
+    return {"code": code, "message": message, "detail": message}
+
+
+@api.exception_handler(CaseError)
+def case_refused(request: HttpRequest, exc: CaseError) -> HttpResponse:
+    return api.create_response(request, opinions.error_body(exc), status=opinions.error_status(exc))
 
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     response = api.create_response(
-        request, {"detail": _("Log in, or send an API token in the Authorization header.")}, status=401
+        request, _error("unauthenticated", _("Log in, or send an API token in the Authorization header.")), status=401
     )
     response["WWW-Authenticate"] = 'Bearer realm="lianxin"'
     return response
@@ -51,7 +72,7 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+    return api.create_response(request, _error("not_found", _("Not found.")), status=404)
 
 
 @api.exception_handler(ValidationError)
@@ -64,5 +85,5 @@ def invalid_parameters(request: HttpRequest, exc: ValidationError) -> HttpRespon
         if error.get("type") == "value_error" and isinstance(error.get("ctx", {}).get("error"), str):
             error["msg"] = error.pop("ctx")["error"]
         errors.append(error)
-    body: dict[str, Any] = {"detail": _("Some request parameters are invalid."), "errors": errors}
+    body: dict[str, Any] = {**_error("invalid", _("Some request parameters are invalid.")), "errors": errors}
     return api.create_response(request, body, status=422)

@@ -14,7 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.accounts.models import Role, User
@@ -141,8 +144,6 @@ def add_supporter(opinion: Opinion, phone: str, now: datetime.datetime | None = 
             opinion=opinion, phone_hash=lookup_hash(phone), defaults={"created_at": now or clock.now()}
         )
         if created:
-            from django.db.models import F
-
             Opinion.objects.filter(pk=opinion.pk).update(supporters=F("supporters") + 1)
     return created
 
@@ -264,7 +265,8 @@ def reject(opinion: Opinion | int, user: User, *, reason: str, public_note: str 
         op.outcome = Outcome.NONE
         return {"reason": reason}
 
-    note = public_note or str(REJECT_GUIDANCE.get(reason, ""))
+    with translation.override(_citizen_language(opinion)):
+        note = public_note or str(REJECT_GUIDANCE.get(reason, ""))
     return _transition(opinion, "reject", Actor.of(user), change, expected_version=expected_version,
                        public_note=note, internal_note=internal_note, now=now)
 
@@ -292,16 +294,15 @@ def merge(opinion: Opinion | int, user: User, *, into: Opinion, internal_note: s
         op.merged_into = into
         op.closed_at = at
         op.due_at = None
+        # The surviving case counts this citizen too (same transaction as the merge).
+        Opinion.objects.filter(pk=into.pk).update(supporters=F("supporters") + 1)
         return {"into": into.tracking_code}
 
-    merged = _transition(opinion, "merge", Actor.of(user), change, expected_version=expected_version,
-                         public_note=str(_("Merged with case %(code)s, which is handled for everyone who raised it.")
-                                         % {"code": into.tracking_code}),
-                         internal_note=internal_note, now=now)
-    from django.db.models import F
-
-    Opinion.objects.filter(pk=into.pk).update(supporters=F("supporters") + 1)
-    return merged
+    with translation.override(_citizen_language(opinion)):
+        note = str(_("Merged with a case raised by others about the same matter; it is handled for everyone "
+                     "who raised it."))
+    return _transition(opinion, "merge", Actor.of(user), change, expected_version=expected_version,
+                       public_note=note, internal_note=internal_note, now=now)
 
 
 def answer(opinion: Opinion | int, user: User, *, reply: str, internal_note: str = "",
@@ -353,13 +354,14 @@ def transfer(opinion: Opinion | int, user: User, *, unit: Any, working_days: int
                        public_note=public_note, internal_note=internal_note, now=now)
 
 
-def acknowledge(opinion: Opinion | int, user: User, *, now: datetime.datetime | None = None) -> Opinion:
+def acknowledge(opinion: Opinion | int, user: User, *, expected_version: int | None = None,
+                now: datetime.datetime | None = None) -> Opinion:
     def change(op: Opinion, at: datetime.datetime) -> None:
         if op.acknowledged_at is not None:
             raise CaseError("wrong_state", _("Receipt was already acknowledged."))
         op.acknowledged_at = at
 
-    return _transition(opinion, "acknowledge", Actor.of(user), change, now=now)
+    return _transition(opinion, "acknowledge", Actor.of(user), change, expected_version=expected_version, now=now)
 
 
 def reply(opinion: Opinion | int, user: User, *, text: str, internal_note: str = "",
@@ -376,7 +378,8 @@ def reply(opinion: Opinion | int, user: User, *, text: str, internal_note: str =
                        public_note=text.strip(), internal_note=internal_note, now=now)
 
 
-def return_case(opinion: Opinion | int, user: User, *, reason: str, now: datetime.datetime | None = None) -> Opinion:
+def return_case(opinion: Opinion | int, user: User, *, reason: str, expected_version: int | None = None,
+                now: datetime.datetime | None = None) -> Opinion:
     if not reason.strip():
         raise CaseError("invalid", _("Say why the matter is returned."))
 
@@ -388,11 +391,12 @@ def return_case(opinion: Opinion | int, user: User, *, reason: str, now: datetim
         op.due_at = deadlines.add_working_days(at, deadline_rule(op.category, op.urgency).accept_days)
         return {"returned_from": returned_from}
 
-    return _transition(opinion, "return_case", Actor.of(user), change, internal_note=reason.strip(), now=now)
+    return _transition(opinion, "return_case", Actor.of(user), change, expected_version=expected_version,
+                       internal_note=reason.strip(), now=now)
 
 
 def request_extension(opinion: Opinion | int, user: User, *, working_days: int, reason: str,
-                      now: datetime.datetime | None = None) -> Opinion:
+                      expected_version: int | None = None, now: datetime.datetime | None = None) -> Opinion:
     if not reason.strip():
         raise CaseError("invalid", _("Give a reason for the extension."))
     if not 1 <= working_days <= 30:
@@ -405,11 +409,12 @@ def request_extension(opinion: Opinion | int, user: User, *, working_days: int, 
                                         reason=reason.strip(), created_at=at)
         return {"working_days": working_days}
 
-    return _transition(opinion, "request_extension", Actor.of(user), change, internal_note=reason.strip(), now=now)
+    return _transition(opinion, "request_extension", Actor.of(user), change, expected_version=expected_version,
+                       internal_note=reason.strip(), now=now)
 
 
 def decide_extension(opinion: Opinion | int, user: User, *, approve: bool, note: str = "",
-                     now: datetime.datetime | None = None) -> Opinion:
+                     expected_version: int | None = None, now: datetime.datetime | None = None) -> Opinion:
     def change(op: Opinion, at: datetime.datetime) -> dict[str, Any]:
         request = op.extension_requests.filter(state=ExtensionRequest.State.PENDING).first()
         if request is None:
@@ -424,11 +429,12 @@ def decide_extension(opinion: Opinion | int, user: User, *, approve: bool, note:
             op.warned_at = None
         return {"approved": approve, "working_days": request.working_days}
 
-    return _transition(opinion, "decide_extension", Actor.of(user), change, internal_note=note, now=now)
+    return _transition(opinion, "decide_extension", Actor.of(user), change, expected_version=expected_version,
+                       internal_note=note, now=now)
 
 
 def escalate(opinion: Opinion | int, user: User | None = None, *, note: str = "",
-             now: datetime.datetime | None = None) -> Opinion:
+             expected_version: int | None = None, now: datetime.datetime | None = None) -> Opinion:
     """督办: flag an overdue (or stuck) case; the handling unit and the staff above are told."""
     actor = Actor.of(user) if user is not None else SYSTEM_ACTOR
 
@@ -437,14 +443,17 @@ def escalate(opinion: Opinion | int, user: User | None = None, *, note: str = ""
         op.escalation_count += 1
         return {"count": op.escalation_count, "overdue": op.is_overdue(at)}
 
-    return _transition(opinion, "escalate", actor, change, internal_note=note, now=now)
+    return _transition(opinion, "escalate", actor, change, expected_version=expected_version, internal_note=note,
+                       now=now)
 
 
 def rate(opinion: Opinion | int, *, satisfaction: str, resolved: bool, comment: str = "",
-         reopen_limit: int = DEFAULT_REOPEN_LIMIT, now: datetime.datetime | None = None) -> Opinion:
+         reopen_limit: int | None = None, now: datetime.datetime | None = None) -> Opinion:
     """The citizen's rating. Unsatisfied reopens a transferred case (back to the unit) while the limit allows."""
     if satisfaction not in Satisfaction.values:
         raise CaseError("invalid", _("Choose how satisfied you are."))
+    if reopen_limit is None:
+        reopen_limit = getattr(settings, "OPINION_REOPEN_LIMIT", DEFAULT_REOPEN_LIMIT)
 
     def change(op: Opinion, at: datetime.datetime) -> dict[str, Any]:
         op.satisfaction = satisfaction
@@ -472,6 +481,12 @@ def close_lapsed(opinion: Opinion | int, *, now: datetime.datetime | None = None
         _close(op, at, True)
 
     return _transition(opinion, "close_lapsed", SYSTEM_ACTOR, change, now=now)
+
+
+def _citizen_language(opinion: Opinion | int) -> str:
+    if isinstance(opinion, Opinion):
+        return opinion.language or "zh-hans"
+    return Opinion.objects.filter(pk=opinion).values_list("language", flat=True).first() or "zh-hans"
 
 
 def _close(op: Opinion, at: datetime.datetime, resolved: bool) -> None:

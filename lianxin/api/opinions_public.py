@@ -1,0 +1,280 @@
+"""Opinions for citizens (no account): submit, follow by tracking code, rate the outcome.
+
+Submissions are idempotent (``Idempotency-Key`` header: a retry answers the first submission
+with 200 instead of 201 and stores nothing new) and rate-limited per client address and per
+phone; following and rating need the tracking code plus the last four digits of the phone given
+with the opinion, and wrong guesses are rate-limited per address and per tracking code.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja import Field, Header, Router, Schema, Status
+
+from lianxin.core import ratelimit
+from lianxin.core.validators import validate_phone
+from lianxin.deputies.models import Assignment, Deputy
+from lianxin.opinions import services
+from lianxin.opinions.errors import CaseError
+from lianxin.opinions.models import Category, Opinion, OpinionEvent, Satisfaction
+from lianxin.stations.models import Station
+
+from .common import choice
+from .opinions import ApiError, InvalidError
+
+router = Router(tags=["public opinions"], auth=None)
+
+# Limits as (count, window in seconds), each overridable in settings under its name.
+RATES = {
+    "OPINION_API_SUBMIT_RATE_IP": (10, 600),
+    "OPINION_API_SUBMIT_RATE_PHONE": (5, 3600),
+    "OPINION_API_LOOKUP_RATE_IP": (30, 600),
+    # Wrong phone digits for one tracking code: the 10 000 combinations must not be guessable.
+    "OPINION_API_LOOKUP_FAILURES_PER_CODE": (5, 3600),
+}
+
+
+def _rate(name: str) -> ratelimit.Rate:
+    return ratelimit.Rate.setting(name, RATES[name])
+
+# Events a citizen sees on the timeline (with their public note only, never who acted).
+PUBLIC_EVENTS = {
+    "submit": gettext_lazy("Opinion received"),
+    "accept": gettext_lazy("Accepted"),
+    "reject": gettext_lazy("Not accepted"),
+    "merge": gettext_lazy("Merged with a case on the same matter"),
+    "answer": gettext_lazy("Answered on the spot"),
+    "transfer": gettext_lazy("Transferred to the handling unit"),
+    "acknowledge": gettext_lazy("Received by the handling unit"),
+    "reply": gettext_lazy("Replied"),
+    "return_case": gettext_lazy("Being routed to another handling unit"),
+    "rate": gettext_lazy("Rated by the citizen"),
+    "close_lapsed": gettext_lazy("Closed"),
+}
+
+if TYPE_CHECKING:
+    SatisfactionChoice: TypeAlias = str
+else:
+    SatisfactionChoice = choice(Satisfaction)
+
+
+def _too_many() -> CaseError:
+    return CaseError("rate_limited", _("Too many requests from your side. Please try again later."))
+
+
+# ---- submit ------------------------------------------------------------------------------------
+
+
+class SubmitIn(Schema):
+    category: str = Field(..., description="Category code.")
+    title: str = Field(..., min_length=1, max_length=100)
+    text: str = Field(..., min_length=1, max_length=5000)
+    station: str | None = Field(None, description="Site code (from the site's QR code).")
+    deputy: str | None = Field(None, description="A deputy's public code (from the deputy's QR code).")
+    name: str = Field("", max_length=50)
+    phone: str = Field(..., max_length=20, description="Needed to follow the case (its last four digits).")
+    consent: bool = Field(..., description="Consent to the privacy notice; must be true.")
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class SubmitOut(Schema):
+    tracking_code: str
+    status: str
+    status_label: str
+    due_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_status_label(obj: Opinion) -> str:
+        return str(obj.get_status_display())
+
+
+def _stored_key(key: str, phone: str) -> str:
+    """The key as stored: bound to the phone, so someone else's key never answers with their case."""
+    return "api:" + hashlib.sha256(f"{key}\n{phone}".encode()).hexdigest()[:56]
+
+
+def _place(body: SubmitIn) -> tuple[Station | None, Deputy | None, Any]:
+    """The site and deputy an opinion is addressed to, and its region."""
+    station = deputy = None
+    if body.station:
+        station = Station.objects.active().select_related("region").filter(code=body.station).first()
+        if station is None:
+            raise CaseError("invalid", _("There is no open liaison site with this code."))
+    if body.deputy:
+        deputy = Deputy.objects.public().filter(public_code=body.deputy).first()
+        if deputy is None:
+            raise CaseError("invalid", _("There is no deputy with this code."))
+    if station is None and deputy is None:
+        raise CaseError("invalid", _("Choose a liaison site or a deputy."))
+    if station is None:
+        sites = list(
+            Station.objects.active().select_related("region")
+            .filter(pk__in=Assignment.objects.current().filter(deputy=deputy).values("station_id"))[:2]
+        )
+        if len(sites) == 1:
+            station = sites[0]
+        region = sites[0].region if sites else deputy.home_region  # type: ignore[union-attr]
+        if region is None:
+            raise CaseError("invalid", _("Choose a liaison site or a deputy."))
+        return station, deputy, region
+    return station, deputy, station.region
+
+
+@router.post(
+    "/opinions",
+    response={201: SubmitOut, 200: SubmitOut, 422: InvalidError, 429: ApiError},
+    summary="Submit an opinion",
+)
+def submit(
+    request: HttpRequest, body: SubmitIn,
+    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=8, max_length=100,
+                                  description="A random string per submission (e.g. a UUID); a retry sends the "
+                                              "same one and gets the first submission back (200)."),
+) -> Any:
+    """Submit an opinion to a liaison site or a deputy. Answers 201 with the tracking code; a retry
+    with the same `Idempotency-Key` (and phone) answers 200 with the same tracking code."""
+    phone = body.phone.replace(" ", "")
+    try:
+        validate_phone(phone)
+    except DjangoValidationError as error:
+        raise CaseError("invalid", error.messages[0]) from None
+    key = _stored_key(idempotency_key, phone)
+    existing = Opinion.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return Status(200, existing)
+    if not body.consent:
+        raise CaseError("invalid", _("Please agree to the privacy notice to submit an opinion."))
+    ip = ratelimit.client_ip(request)
+    if not ratelimit.hit("api-opinion-submit-ip", ip, _rate("OPINION_API_SUBMIT_RATE_IP")) or not ratelimit.hit(
+        "api-opinion-submit-phone", phone, _rate("OPINION_API_SUBMIT_RATE_PHONE")
+    ):
+        raise _too_many()
+    category = Category.objects.filter(code=body.category, active=True).first()
+    if category is None:
+        raise CaseError("invalid", _("There is no such category."))
+    station, deputy, region = _place(body)
+    opinion, created = services.submit_opinion(
+        category=category, title=body.title, text=body.text, channel="api", region=region, station=station,
+        deputy=deputy, citizen_name=body.name, citizen_phone=phone, latitude=body.latitude,
+        longitude=body.longitude, consent=True, language=getattr(request, "LANGUAGE_CODE", "zh-hans"),
+        idempotency_key=key,
+    )
+    return Status(201 if created else 200, opinion)
+
+
+# ---- follow and rate -------------------------------------------------------------------------------
+
+
+class LookupIn(Schema):
+    code: str = Field(..., min_length=4, max_length=12, description="The tracking code.")
+    phone_last4: str = Field(..., pattern=r"^\d{4}$", description="The last four digits of the phone given.")
+
+
+class RateIn(LookupIn):
+    satisfaction: SatisfactionChoice
+    resolved: bool = Field(..., description="Was the matter resolved?")
+    comment: str = Field("", max_length=500)
+
+
+class TimelineOut(Schema):
+    at: datetime.datetime
+    action: str
+    label: str
+    status: str
+    status_label: str
+    note: str
+
+
+class TrackOut(Schema):
+    tracking_code: str
+    status: str
+    status_label: str
+    outcome: str
+    outcome_label: str
+    category: str
+    site: str | None
+    unit: str | None
+    merged_into: str | None
+    created_at: datetime.datetime
+    due_at: datetime.datetime | None
+    reply: str
+    replied_at: datetime.datetime | None
+    satisfaction: str
+    can_rate: bool
+    timeline: list[TimelineOut]
+
+
+def _lookup(request: HttpRequest, body: LookupIn) -> Opinion:
+    """The case with this code whose phone ends with these digits; one answer for every mismatch."""
+    code = body.code.strip().upper()
+    if not ratelimit.hit("api-opinion-lookup-ip", ratelimit.client_ip(request), _rate("OPINION_API_LOOKUP_RATE_IP")) or (
+        ratelimit.exceeded("api-opinion-lookup-code", code, _rate("OPINION_API_LOOKUP_FAILURES_PER_CODE"))
+    ):
+        raise _too_many()
+    opinion = (
+        Opinion.objects.select_related("category", "station", "unit", "merged_into")
+        .filter(tracking_code=code).first()
+    )
+    phone = opinion.citizen_phone if opinion is not None else ""
+    if opinion is None or len(phone) < 4 or not hmac.compare_digest(phone[-4:], body.phone_last4):
+        ratelimit.hit("api-opinion-lookup-code", code, _rate("OPINION_API_LOOKUP_FAILURES_PER_CODE"))
+        raise CaseError("not_found", _("No opinion matches this tracking code and phone number."))
+    return opinion
+
+
+def _track(opinion: Opinion) -> dict[str, Any]:
+    events = OpinionEvent.objects.filter(opinion=opinion, action__in=PUBLIC_EVENTS).order_by("created_at", "id")
+    return {
+        "tracking_code": opinion.tracking_code,
+        "status": opinion.status,
+        "status_label": str(opinion.get_status_display()),
+        "outcome": opinion.outcome,
+        "outcome_label": str(opinion.get_outcome_display()) if opinion.outcome else "",
+        "category": str(opinion.category),
+        "site": opinion.station.name if opinion.station_id else None,
+        "unit": opinion.unit.name if opinion.unit_id else None,
+        "merged_into": opinion.merged_into.tracking_code if opinion.merged_into_id else None,
+        "created_at": opinion.created_at,
+        "due_at": opinion.due_at,
+        "reply": opinion.reply,
+        "replied_at": opinion.replied_at,
+        "satisfaction": opinion.satisfaction,
+        "can_rate": opinion.status == "replied",
+        "timeline": [
+            {
+                "at": e.created_at, "action": e.action, "label": str(PUBLIC_EVENTS[e.action]),
+                "status": e.to_status, "status_label": str(e.get_to_status_display()), "note": e.public_note,
+            }
+            for e in events
+        ],
+    }
+
+
+@router.post("/opinions/track", response={200: TrackOut, 404: ApiError, 422: InvalidError, 429: ApiError},
+             summary="Follow an opinion")
+def track(request: HttpRequest, body: LookupIn) -> Any:
+    """The state of an opinion, its handling unit, deadline, reply and public timeline (no staff names)."""
+    return _track(_lookup(request, body))
+
+
+@router.post(
+    "/opinions/rate",
+    response={200: TrackOut, 404: ApiError, 409: ApiError, 422: InvalidError, 429: ApiError},
+    summary="Rate the outcome",
+)
+def rate(request: HttpRequest, body: RateIn) -> Any:
+    """Rate a replied opinion. Satisfied closes it; unsatisfied may reopen it with the handling unit
+    (a limited number of times), otherwise closes it as not resolved. 409 if it is not awaiting a rating."""
+    opinion = _lookup(request, body)
+    rated = services.rate(opinion, satisfaction=body.satisfaction, resolved=body.resolved, comment=body.comment)
+    rated = Opinion.objects.select_related("category", "station", "unit", "merged_into").get(pk=rated.pk)
+    return _track(rated)

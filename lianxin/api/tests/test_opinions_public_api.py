@@ -1,0 +1,233 @@
+"""Public opinion endpoints: idempotent submit, follow by code + phone digits, rate, rate limits, error codes."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.utils import timezone
+
+from lianxin.accounts.models import Role
+from lianxin.opinions import services
+from lianxin.opinions.models import Category, Opinion, OpinionEvent, Status
+
+NOW = timezone.make_aware(datetime.datetime(2027, 3, 1, 10, 0))
+URL = "/api/v1/public/opinions"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+pytestmark = pytest.mark.usefixtures("_clear_cache")
+
+
+@pytest.fixture
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def category(db):
+    return Category.objects.create(code="urban", name="城乡建设", name_en="Urban construction")
+
+
+def body(world, **extra):
+    data = {
+        "category": "urban", "title": "小区路灯不亮", "text": "坞城社区3号楼前路灯坏了一个月",
+        "station": world.station_a.code, "name": "王小二", "phone": "13900001111", "consent": True,
+        "latitude": 37.8, "longitude": 112.58,
+    }
+    data.update(extra)
+    return data
+
+
+def post(client, url, data, key=None, **headers):
+    if key is not None:
+        headers["HTTP_IDEMPOTENCY_KEY"] = key
+    return client.post(url, data, content_type="application/json", **headers)
+
+
+# ---- submit -------------------------------------------------------------------------------------
+
+
+def test_submit_creates_one_opinion_and_a_retry_with_the_same_key_returns_it(client, world, category):
+    first = post(client, URL, body(world), key="key-0001-abcdef")
+    assert first.status_code == 201, first.content
+    code = first.json()["tracking_code"]
+    opinion = Opinion.objects.get()
+    assert opinion.tracking_code == code and opinion.channel == "api" and opinion.status == Status.SUBMITTED
+    assert opinion.station == world.station_a and opinion.citizen_phone == "13900001111"
+    assert opinion.consent_at is not None and float(opinion.latitude) == 37.8
+
+    again = post(client, URL, body(world, text="重复提交"), key="key-0001-abcdef")
+    assert again.status_code == 200
+    assert again.json()["tracking_code"] == code
+    assert Opinion.objects.count() == 1
+    assert OpinionEvent.objects.count() == 1
+
+
+def test_the_same_key_from_another_phone_is_another_opinion_not_someone_elses(client, world, category):
+    first = post(client, URL, body(world), key="shared-key-123")
+    other = post(client, URL, body(world, phone="13700002222"), key="shared-key-123")
+    assert first.status_code == other.status_code == 201
+    assert first.json()["tracking_code"] != other.json()["tracking_code"]
+    assert Opinion.objects.count() == 2
+
+
+def test_missing_idempotency_key_is_422_invalid_and_stores_nothing(client, world, category):
+    response = post(client, URL, body(world))
+    assert response.status_code == 422
+    data = response.json()
+    assert data["code"] == "invalid" and data["message"] == "部分请求参数无效。"
+    assert any("Idempotency-Key" in str(e["loc"]) for e in data["errors"])
+    assert Opinion.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"consent": False}, {"phone": "12345"}, {"category": "nope"}, {"station": "S-000"}, {"station": None},
+     {"deputy": "nobody", "station": None}],
+)
+def test_bad_submissions_are_422_invalid_with_a_message_and_store_nothing(client, world, category, change):
+    response = post(client, URL, body(world, **change), key="key-bad-input")
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "invalid" and response.json()["message"]
+    assert Opinion.objects.count() == 0
+
+
+def test_refusals_speak_chinese_by_default_and_english_when_asked(client, world, category):
+    zh = post(client, URL, body(world, consent=False), key="key-lang-0001").json()
+    en = post(client, URL, body(world, consent=False), key="key-lang-0001", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert zh["code"] == en["code"] == "invalid"
+    assert en["message"] == "Please agree to the privacy notice to submit an opinion."
+    assert CJK.search(zh["message"]), zh["message"]
+
+
+def test_a_deputy_code_addresses_the_deputy_at_the_deputys_site(client, world, category):
+    response = post(client, URL, body(world, station=None, deputy=world.deputy_a.public_code), key="key-deputy-1")
+    assert response.status_code == 201, response.content
+    opinion = Opinion.objects.get()
+    assert opinion.deputy == world.deputy_a and opinion.station == world.station_a
+
+
+def test_submissions_are_rate_limited_per_address(client, world, category, settings):
+    settings.OPINION_API_SUBMIT_RATE_IP = (2, 600)
+    for i in range(2):
+        assert post(client, URL, body(world, phone=f"1390000{i:04d}"), key=f"key-rate-{i:04d}").status_code == 201
+    refused = post(client, URL, body(world, phone="13900009999"), key="key-rate-9999")
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    assert Opinion.objects.count() == 2
+    # A retry of an acknowledged submission still gets its answer.
+    assert post(client, URL, body(world, phone="13900000000"), key="key-rate-0000").status_code == 200
+
+
+def test_submissions_are_rate_limited_per_phone(client, world, category, settings):
+    settings.OPINION_API_SUBMIT_RATE_PHONE = (1, 3600)
+    assert post(client, URL, body(world), key="key-phone-0001").status_code == 201
+    refused = post(client, URL, body(world), key="key-phone-0002", REMOTE_ADDR="10.0.0.9")
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+
+
+# ---- track and rate -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def replied(world, category):
+    opinion, _ = services.submit_opinion(
+        category=category, title="小区路灯不亮", text="3号楼前路灯坏了", channel="api", station=world.station_a,
+        citizen_name="王小二", citizen_phone="13900001111",
+    )
+    admin = world.users[Role.DISTRICT_ADMIN]
+    services.accept(opinion, admin, internal_note="内部备注：联系过社区")
+    services.transfer(opinion, admin, unit=world.unit_a, public_note="已转交住建局办理")
+    services.escalate(opinion, admin, note="督办")
+    services.reply(opinion, world.users[Role.UNIT_STAFF], text="已更换路灯。", internal_note="内部：张师傅")
+    return Opinion.objects.get(pk=opinion.pk)
+
+
+def test_track_with_the_right_digits_shows_status_unit_due_reply_and_public_timeline(client, replied, world):
+    response = post(client, f"{URL}/track", {"code": replied.tracking_code.lower(), "phone_last4": "1111"})
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["status"] == "replied" and data["can_rate"] is True
+    assert data["unit"] == world.unit_a.name and data["site"] == world.station_a.name
+    assert data["reply"] == "已更换路灯。" and data["due_at"]
+    assert [e["action"] for e in data["timeline"]] == ["submit", "accept", "transfer", "reply"]  # no escalation
+    notes = [e["note"] for e in data["timeline"]]
+    assert "已转交住建局办理" in notes
+    text = response.content.decode()
+    assert "内部" not in text and "督办" not in text
+    assert world.users[Role.DISTRICT_ADMIN].username not in text and "13900001111" not in text
+
+
+def test_track_with_wrong_digits_or_code_is_404_and_the_same_answer(client, replied):
+    wrong_digits = post(client, f"{URL}/track", {"code": replied.tracking_code, "phone_last4": "2222"})
+    wrong_code = post(client, f"{URL}/track", {"code": "ZZZZZZZZZZ", "phone_last4": "1111"})
+    assert wrong_digits.status_code == wrong_code.status_code == 404
+    assert wrong_digits.json() == wrong_code.json()
+    assert wrong_digits.json()["code"] == "not_found"
+    bad = post(client, f"{URL}/track", {"code": replied.tracking_code, "phone_last4": "11a1"})
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid"
+
+
+def test_guessing_the_digits_is_stopped_per_tracking_code(client, replied, settings):
+    settings.OPINION_API_LOOKUP_FAILURES_PER_CODE = (3, 3600)
+    for digits in ("0000", "0001", "0002"):
+        assert post(client, f"{URL}/track", {"code": replied.tracking_code, "phone_last4": digits}).status_code == 404
+    blocked = post(client, f"{URL}/track", {"code": replied.tracking_code, "phone_last4": "1111"})
+    assert blocked.status_code == 429 and blocked.json()["code"] == "rate_limited"
+
+
+def test_rate_satisfied_closes_the_case_resolved(client, replied):
+    response = post(client, f"{URL}/rate", {"code": replied.tracking_code, "phone_last4": "1111",
+                                            "satisfaction": "satisfied", "resolved": True, "comment": "很满意"})
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["status"] == "closed" and data["outcome"] == "resolved" and data["satisfaction"] == "satisfied"
+    assert data["timeline"][-1]["action"] == "rate" and data["timeline"][-1]["note"] == "很满意"
+    replied.refresh_from_db()
+    assert replied.status == Status.CLOSED and replied.rated_at is not None
+
+
+def test_rate_unsatisfied_reopens_with_the_unit(client, replied):
+    response = post(client, f"{URL}/rate", {"code": replied.tracking_code, "phone_last4": "1111",
+                                            "satisfaction": "unsatisfied", "resolved": False})
+    assert response.status_code == 200
+    assert response.json()["status"] == "transferred"
+
+
+def test_rating_twice_or_too_early_is_409_wrong_state_and_changes_nothing(client, replied):
+    rate = {"code": replied.tracking_code, "phone_last4": "1111", "satisfaction": "basic", "resolved": True}
+    assert post(client, f"{URL}/rate", rate).status_code == 200
+    events = OpinionEvent.objects.filter(opinion=replied).count()
+    again = post(client, f"{URL}/rate", rate, HTTP_ACCEPT_LANGUAGE="en")
+    assert again.status_code == 409
+    assert again.json()["code"] == "wrong_state" and "Closed" in again.json()["message"]
+    assert OpinionEvent.objects.filter(opinion=replied).count() == events
+
+
+def test_rate_with_wrong_digits_is_404_and_changes_nothing(client, replied):
+    response = post(client, f"{URL}/rate", {"code": replied.tracking_code, "phone_last4": "9999",
+                                            "satisfaction": "satisfied", "resolved": True})
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    replied.refresh_from_db()
+    assert replied.status == Status.REPLIED
+
+
+def test_public_opinion_endpoints_are_in_the_schema_without_security(client, db):
+    schema = client.get("/api/v1/openapi.json").json()
+    for path in (URL, f"{URL}/track", f"{URL}/rate"):
+        operation = schema["paths"][f"/api/v1/public/opinions{path[len(URL):]}"]["post"]
+        assert "security" not in operation
+        assert {"422", "429"} <= set(operation["responses"])
+    submit = schema["paths"]["/api/v1/public/opinions"]["post"]
+    assert {"200", "201"} <= set(submit["responses"])
+    assert any(p["name"] == "Idempotency-Key" and p["required"] for p in submit["parameters"])
