@@ -136,15 +136,15 @@ class OpinionOut(Schema):
 
     @staticmethod
     def resolve_site(obj: Opinion) -> dict[str, str] | None:
-        return {"code": obj.station.code, "name": obj.station.name} if obj.station_id else None
+        return {"code": obj.station.code, "name": obj.station.name} if obj.station else None
 
     @staticmethod
     def resolve_unit(obj: Opinion) -> dict[str, str] | None:
-        return {"code": obj.unit.code, "name": obj.unit.name} if obj.unit_id else None
+        return {"code": obj.unit.code, "name": obj.unit.name} if obj.unit else None
 
     @staticmethod
     def resolve_deputy(obj: Opinion) -> dict[str, Any] | None:
-        return {"id": obj.deputy_id, "name": obj.deputy.name} if obj.deputy_id else None
+        return {"id": obj.deputy_id, "name": obj.deputy.name} if obj.deputy else None
 
     @staticmethod
     def resolve_overdue(obj: Opinion) -> bool:
@@ -174,13 +174,13 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_actor(obj: OpinionEvent) -> str | None:
-        if obj.actor_id is None:
+        if obj.actor is None:
             return None
         return obj.actor.display_name or obj.actor.username
 
     @staticmethod
     def resolve_unit_code(obj: OpinionEvent) -> str | None:
-        return obj.unit.code if obj.unit_id else None
+        return obj.unit.code if obj.unit else None
 
 
 class ActionRef(Schema):
@@ -218,7 +218,7 @@ class OpinionDetail(OpinionOut):
 
     @staticmethod
     def resolve_merged_into(obj: Opinion) -> str | None:
-        return obj.merged_into.tracking_code if obj.merged_into_id else None
+        return obj.merged_into.tracking_code if obj.merged_into else None
 
     @staticmethod
     def resolve_actions(obj: Opinion) -> list[dict[str, str]]:

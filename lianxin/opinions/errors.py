@@ -7,4 +7,5 @@ class CaseError(Exception):
     def __init__(self, code: str, message: str | Promise) -> None:
         super().__init__(str(message))
         self.code = code
-        self.message = message
+        # Rendered in the active language when raised (the language of the request being served).
+        self.message = str(message)

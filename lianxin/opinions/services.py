@@ -405,6 +405,7 @@ def request_extension(opinion: Opinion | int, user: User, *, working_days: int, 
     def change(op: Opinion, at: datetime.datetime) -> dict[str, Any]:
         if op.extension_requests.filter(state=ExtensionRequest.State.PENDING).exists():
             raise CaseError("wrong_state", _("An extension request is already waiting for a decision."))
+        assert op.unit is not None  # transferred cases always have a unit
         ExtensionRequest.objects.create(opinion=op, unit=op.unit, requested_by=user, working_days=working_days,
                                         reason=reason.strip(), created_at=at)
         return {"working_days": working_days}
