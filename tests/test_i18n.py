@@ -28,7 +28,11 @@ def test_catalog_is_fully_translated_and_compiled(po_path):
         compiled = gettext.GNUTranslations(handle)
     for message in catalog:
         if message.id and isinstance(message.id, str):
-            assert compiled.gettext(message.id) == message.string, f"{mo_path} is stale: run compilemessages"
+            if message.context:
+                got = compiled.pgettext(message.context, message.id)
+            else:
+                got = compiled.gettext(message.id)
+            assert got == message.string, f"{mo_path} is stale: run compilemessages"
 
 
 @pytest.mark.django_db
