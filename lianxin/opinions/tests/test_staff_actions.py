@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from lianxin.accounts.models import Role
 from lianxin.opinions import services
@@ -73,7 +74,10 @@ def test_reject_tells_the_citizen_where_to_go(world, category, manager):
     op.refresh_from_db()
     assert op.status == Status.REJECTED
     event = OpinionEvent.objects.get(opinion=op, action="reject")
-    assert event.public_note == str(services.REJECT_GUIDANCE["litigation"]) and event.internal_note == "已起诉"
+    # The note goes to the citizen, so it is written in the citizen's language, not the staff page's.
+    with translation.override(op.language):
+        assert event.public_note == str(services.REJECT_GUIDANCE["litigation"])
+    assert event.internal_note == "已起诉"
 
 
 def test_reject_without_a_reason_changes_nothing(world, category, manager):
