@@ -71,7 +71,8 @@ case "$cmd" in
     log "migrations check"; "$PY" manage.py makemigrations --check --dry-run >/dev/null
     log "pytest ($("$PY" -c 'import django.db as d; print(d.connection.vendor)' 2>/dev/null || echo ?))"
     set +e
-    "$VENV/bin/pytest" -n "${PYTEST_WORKERS:-2}" -q "$@"
+    marks=(-m "not slow"); [ -n "${LIANXIN_SLOW:-}" ] && marks=()
+    "$VENV/bin/pytest" -n "${PYTEST_WORKERS:-2}" -q "${marks[@]}" "$@"
     status=$?
     set -e
     if [ $status -eq 5 ]; then log "pytest collected no tests: failing"; exit 1; fi

@@ -210,5 +210,18 @@ OPINION_RATE_TRACK_IP = (10, 600)
 OPINION_RATE_TRACK_CODE = (5, 3600)
 OPINION_RATE_METOO = (10, 600)
 
+# Notifications to citizens: SMS through a pluggable backend (LogBackend writes the masked message to
+# the log; HttpBackend posts to a real gateway), e-mail to staff through Django's mail settings.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "lianxin.core.sms.LogBackend")
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_API_KEY = os.environ.get("SMS_API_KEY", "")
+SMS_API_KEY_HEADER = os.environ.get("SMS_API_KEY_HEADER", "X-API-Key")
+SMS_SIGN = os.environ.get("SMS_SIGN", "人大代表联络站")
+SMS_TIMEOUT = int(os.environ.get("SMS_TIMEOUT", "10"))
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "lianxin@localhost")
+
 # Lists: rows per page of keyset pagination.
 PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "50"))

@@ -16,7 +16,9 @@ from typing import Any
 from django.db.models import CharField, Count, Exists, OuterRef, Q, Value
 from django.db.models.functions import Concat
 
+from lianxin.core import clock
 from lianxin.deputies.models import Assignment, Deputy, Level, Seat
+from lianxin.opinions.models import OPEN_STATUSES, Opinion, Outcome, Satisfaction, Status
 from lianxin.regions.models import PATH_END, Region, subtree_q
 from lianxin.stations.models import Station
 from lianxin.units.models import HandlingUnit
@@ -56,6 +58,40 @@ def sites_with_single_level(sites: Any = None) -> Any:
         )
         .filter(member_count__gt=0, level_count__lt=2)
     )
+
+
+def opinion_figures(region: Region | None = None) -> dict[str, Any]:
+    """Opinions heard and matters resolved, counted from the case rows (one aggregate, one GROUP BY each).
+
+    *resolved* counts cases closed with the outcome "resolved" only — not rejected, merged or
+    closed-not-resolved ones; *overdue* counts open cases past their current deadline.
+    """
+    opinions = Opinion.objects.all()
+    if region is not None:
+        opinions = opinions.filter(subtree_q("region_path", region.path))
+    closed = Q(status=Status.CLOSED)
+    counts = opinions.aggregate(
+        heard=Count("id"),
+        resolved=Count("id", filter=closed & Q(outcome=Outcome.RESOLVED)),
+        not_resolved=Count("id", filter=closed & Q(outcome=Outcome.NOT_RESOLVED)),
+        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, due_at__lt=clock.now())),
+        escalated=Count("id", filter=Q(escalation_count__gt=0)),
+        reopened=Count("id", filter=Q(reopen_count__gt=0)),
+    )
+    by_status = dict(opinions.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    ratings = dict(
+        opinions.exclude(satisfaction="").values_list("satisfaction").annotate(n=Count("id"))
+        .values_list("satisfaction", "n")
+    )
+    rated = sum(ratings.values())
+    content = ratings.get(Satisfaction.SATISFIED, 0) + ratings.get(Satisfaction.BASIC, 0)
+    return {
+        **counts,
+        "by_status": {status: by_status.get(status, 0) for status in Status.values},
+        "satisfaction": {value: ratings.get(value, 0) for value in Satisfaction.values},
+        # satisfied + basically satisfied, per cent of the rated cases (last rating of each case)
+        "satisfaction_rate": round(100 * content / rated, 1) if rated else 0.0,
+    }
 
 
 def headline_figures(region: Region | None = None) -> dict[str, Any]:
@@ -125,4 +161,5 @@ def headline_figures(region: Region | None = None) -> dict[str, Any]:
             "total": units.count(),
             "active": units.filter(active=True).count(),
         },
+        "opinions": opinion_figures(region),
     }

@@ -24,12 +24,15 @@ from django.utils.translation import gettext_lazy
 from lianxin.accounts.models import Role, User
 from lianxin.core.crypto import lookup_hash
 from lianxin.deputies.models import Assignment, Deputy, Seat
+from lianxin.opinions import notify
+from lianxin.opinions.models import Opinion
 from lianxin.regions.models import Region
 from lianxin.stations.models import Station
 from lianxin.units.models import HandlingUnit
 
 from .accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SCOPES, STATION_MANAGER_PREFIX
 from .generator import DemoPlan, DemoSpec, build_plan
+from .opinions import load_opinions
 
 # The site whose presence marks a database as holding the demo.
 DEMO_MARKER_SITE = "ST140105001"
@@ -37,6 +40,19 @@ DEMO_MARKER_SITE = "ST140105001"
 # Deleted in this order by a reset (children before parents). Later issues that add demo data with
 # foreign keys to these rows (activities, opinions …) put their models at the front.
 PURGE_ORDER = [
+    # the case engine's demo opinions (lianxin.demo.opinions) and what hangs off them
+    "opinions.OpinionGram",
+    "opinions.Notification",
+    "opinions.Supporter",
+    "opinions.Attachment",
+    "opinions.ExtensionRequest",
+    "opinions.OpinionEvent",
+    "opinions.Opinion",
+    "opinions.Suggestion",
+    "opinions.ResponseTemplate",
+    "opinions.DeadlineRule",
+    "opinions.Category",
+    # the registry
     "deputies.Assignment",
     "deputies.Seat",
     "deputies.Deputy",
@@ -57,6 +73,8 @@ STEP_LABELS = {
     "units": gettext_lazy("handling units"),
     "accounts": gettext_lazy("accounts"),
     "deleted": gettext_lazy("rows deleted"),
+    "opinion_plan": gettext_lazy("opinions planned"),
+    "opinions": gettext_lazy("opinions handled through the case engine"),
 }
 
 
@@ -88,10 +106,12 @@ def registry_present() -> bool:
 
 
 def load_demo(
-    reset: bool = False, progress: Progress = lambda message: None, spec: DemoSpec | None = None
+    reset: bool = False, progress: Progress = lambda message: None, spec: DemoSpec | None = None,
+    opinions: bool = False,
 ) -> LoadResult:
     started = time.monotonic()
-    with transaction.atomic():
+    # Muted around the outermost atomic: the replayed transitions' on-commit notifications fire at its end.
+    with notify.muted(), transaction.atomic():
         present = demo_present()
         if present and not reset:
             progress(
@@ -101,6 +121,8 @@ def load_demo(
                 )
             )
             ensure_accounts(progress)
+            if opinions and not Opinion.objects.exists():  # add the case engine's demo opinions
+                load_opinions(progress=lambda key, count, since: _step(progress, key, count, since))
             return LoadResult("kept", time.monotonic() - started)
         if registry_present() and not reset:
             raise DemoConflict
@@ -113,6 +135,9 @@ def load_demo(
         write_plan(plan, progress)
         restore_users(snapshot, progress)
         ensure_accounts(progress)
+        if opinions:
+            # Opt-in until the replay is faster: ~27,000 real transitions take minutes (see the note).
+            load_opinions(progress=lambda key, count, since: _step(progress, key, count, since))
     return LoadResult("reset" if reset else "created", time.monotonic() - started)
 
 
@@ -377,6 +402,7 @@ def purge(progress: Progress) -> None:
     here make the database's foreign keys fail the transaction, so nothing is half-deleted.
     """
     t = time.monotonic()
+    Opinion.objects.update(merged_into=None, suggestion=None)  # self- and cross-references first
     Station.objects.update(parent=None)
     Region.objects.update(parent=None)
     total = 0

@@ -191,7 +191,13 @@ def _transition(
     pk = opinion.pk if isinstance(opinion, Opinion) else opinion
     transition = TRANSITIONS[name]
     with transaction.atomic():
-        locked = Opinion.objects.select_for_update().get(pk=pk)
+        # Lock only the case row (of=self: FOR UPDATE may not touch the outer-joined side), fetching
+        # what the transitions read anyway so they do not query for it one by one.
+        locked = (
+            Opinion.objects.select_for_update(of=("self",))
+            .select_related("region", "category", "station__region", "unit__region")
+            .get(pk=pk)
+        )
         if actor.kind not in transition.actors:
             raise CaseError("not_allowed", _("Your role may not do this."))
         _check_scope(locked, actor)
@@ -245,6 +251,7 @@ def accept(opinion: Opinion | int, user: User, *, station: Any = None, deputy: A
             op.urgency = urgency
         op.accepted_at = at
         op.assignee = user
+        op.warned_at = None  # a new deadline: warn again before it
         op.due_at = deadlines.add_working_days(at, deadline_rule(op.category, op.urgency).handle_days)
         return {"station": op.station_id, "deputy": op.deputy_id}
 
@@ -388,6 +395,7 @@ def return_case(opinion: Opinion | int, user: User, *, reason: str, expected_ver
         op.unit = None
         op.returned_count += 1
         op.acknowledged_at = None
+        op.warned_at = None
         op.due_at = deadlines.add_working_days(at, deadline_rule(op.category, op.urgency).accept_days)
         return {"returned_from": returned_from}
 

@@ -17,8 +17,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="delete sites, deputies, units and regions, then rebuild"
         )
+        parser.add_argument(
+            "--opinions", action="store_true",
+            help="also replay the 5,161 demo opinions through the case engine (several minutes)",
+        )
 
-    def handle(self, *args: Any, reset: bool, verbosity: int, **options: Any) -> None:
+    def handle(self, *args: Any, reset: bool, opinions: bool, verbosity: int, **options: Any) -> None:
         def progress(message: str) -> None:
             if verbosity >= 1:
                 self.stdout.write(f"  {message}")
@@ -26,7 +30,7 @@ class Command(BaseCommand):
         if verbosity >= 1:
             self.stdout.write(_("Taiyuan demo data:"))
         try:
-            result = load_demo(reset=reset, progress=progress)
+            result = load_demo(reset=reset, opinions=opinions, progress=progress)
         except DemoConflict as error:
             raise CommandError(
                 _(
