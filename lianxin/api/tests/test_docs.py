@@ -46,3 +46,8 @@ def test_openapi_schema_lists_every_read_endpoint_and_both_auth_schemes(client):
     assert schemes["StaffSession"]["in"] == "cookie"
     assert "security" not in schema["paths"]["/api/v1/public/stations"]["get"]
     assert schema["paths"]["/api/v1/stations"]["get"]["security"]
+
+
+def test_short_docs_address_redirects_to_the_versioned_docs(client, db):
+    response = client.get("/api/docs")
+    assert response.status_code == 302 and response["Location"] == "/api/v1/docs"
