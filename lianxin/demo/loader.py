@@ -17,7 +17,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -133,6 +133,11 @@ def load_demo(
         plan = build_plan(spec)
         _step(progress, "plan", len(plan.persons), planned)
         write_plan(plan, progress)
+        if connection.vendor == "postgresql":
+            # Fresh statistics for the bulk-loaded tables (it sees this transaction's rows), so the
+            # planner does not treat them as empty for the rest of the load and the first requests.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         restore_users(snapshot, progress)
         ensure_accounts(progress)
         if opinions:

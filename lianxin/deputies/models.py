@@ -152,7 +152,7 @@ class Seat(models.Model):
     class Meta:
         verbose_name = _("seat")
         verbose_name_plural = _("seats")
-        ordering = ["deputy", "level", "-term"]
+        ordering = ["deputy_id", "level", "-term"]
         constraints = [
             models.UniqueConstraint(fields=["deputy", "level", "term"], name="seat_unique_per_term"),
         ]
@@ -195,7 +195,7 @@ class Assignment(models.Model):
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         # "leader" sorts before "member": group leaders first
-        ordering = ["station", "role", "deputy"]
+        ordering = ["station_id", "role", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["deputy", "station"], condition=Q(ended_on__isnull=True), name="assignment_one_current"
