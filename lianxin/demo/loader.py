@@ -32,7 +32,7 @@ from lianxin.units.models import HandlingUnit
 
 from .accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SCOPES, STATION_MANAGER_PREFIX
 from .generator import DemoPlan, DemoSpec, build_plan
-from .opinions import load_opinions
+from .opinions import ensure_categories, load_opinions
 
 # The site whose presence marks a database as holding the demo.
 DEMO_MARKER_SITE = "ST140105001"
@@ -121,6 +121,7 @@ def load_demo(
                 )
             )
             ensure_accounts(progress)
+            ensure_categories()  # the opinion form needs its categories even without the replay
             if opinions and not Opinion.objects.exists():  # add the case engine's demo opinions
                 load_opinions(progress=lambda key, count, since: _step(progress, key, count, since))
             return LoadResult("kept", time.monotonic() - started)
@@ -140,6 +141,7 @@ def load_demo(
                 cursor.execute("ANALYZE")
         restore_users(snapshot, progress)
         ensure_accounts(progress)
+        ensure_categories()  # the opinion form needs its categories even without the replay
         if opinions:
             # Opt-in until the replay is faster: ~27,000 real transitions take minutes (see the note).
             load_opinions(progress=lambda key, count, since: _step(progress, key, count, since))

@@ -373,3 +373,10 @@ def test_stats_count_a_single_level_site_and_an_uncovered_township(demo_db):
     assert figures["coverage"]["sites_with_single_level"] == 1
     assert figures["townships"]["covered"] == figures["townships"]["total"] - 1
     assert figures["sites"]["active"] == 545
+
+
+def test_demo_has_opinion_categories_and_default_deadline_rules(demo_db):
+    from lianxin.opinions.models import Category, DeadlineRule
+
+    assert Category.objects.filter(active=True).count() >= 8
+    assert DeadlineRule.objects.filter(category__isnull=True).count() == 3
