@@ -40,7 +40,7 @@ class ScopedForm(BootstrapMixin, forms.Form):
         super().full_clean()
 
     def scope_fields(self, user: User) -> None:
-        raise NotImplementedError
+        """Narrow the fields' querysets and choices to what ``user`` may see (subclasses do the narrowing)."""
 
 
 class DeputyFilterForm(ScopedForm):
