@@ -51,24 +51,16 @@ class DeputyQuerySet(models.QuerySet["Deputy"]):
         )
 
     def visible_to(self, user: User) -> DeputyQuerySet:
-        from lianxin.accounts.models import Role
-        from lianxin.accounts.scope import admin_region
+        from lianxin.accounts.scope import scope_filter
 
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        region = admin_region(user)
-        if region is not None:
-            return self.in_region(region)
-        if user.role == Role.SITE_MANAGER:
-            at_my_sites = Assignment.objects.current().filter(
-                deputy=OuterRef("pk"), station__managers=user
-            )
+        def at_sites_of(manager: User) -> DeputyQuerySet:
+            at_my_sites = Assignment.objects.current().filter(deputy=OuterRef("pk"), station__managers=manager)
             return self.filter(Exists(at_my_sites))
-        if user.role == Role.DEPUTY and user.deputy_id:
-            return self.filter(pk=user.deputy_id)
-        return self.none()
+
+        return scope_filter(  # type: ignore[return-value]
+            self, user, area=self.in_region, site_manager=at_sites_of,
+            deputy=lambda deputy_user: self.filter(pk=deputy_user.deputy_id) if deputy_user.deputy_id else self.none(),
+        )
 
     def public(self) -> DeputyQuerySet:
         """Deputies shown on the public side: active, with at least one current assignment."""

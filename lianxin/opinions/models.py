@@ -146,28 +146,28 @@ class OpinionQuerySet(models.QuerySet["Opinion"]):
         managers: cases at their sites; deputies: cases addressed to them or at their sites;
         handling-unit staff: cases transferred to their unit (now or before).
         """
-        from lianxin.accounts.models import Role
-        from lianxin.accounts.scope import admin_region
+        from lianxin.accounts.scope import scope_filter
         from lianxin.deputies.models import Assignment
 
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        region = admin_region(user)
-        if region is not None:
-            return self.filter(subtree_q("region_path", region.path))
-        if user.role == Role.SITE_MANAGER:
-            return self.filter(station__managers=user)
-        if user.role == Role.DEPUTY and user.deputy_id:
-            my_sites = Assignment.objects.current().filter(deputy_id=user.deputy_id).values("station_id")
-            return self.filter(Q(deputy_id=user.deputy_id) | Q(station_id__in=my_sites))
-        if user.role == Role.UNIT_STAFF and user.unit_id:
+        def for_deputy(deputy_user: User) -> OpinionQuerySet:
+            if not deputy_user.deputy_id:
+                return self.none()
+            my_sites = Assignment.objects.current().filter(deputy_id=deputy_user.deputy_id).values("station_id")
+            return self.filter(Q(deputy_id=deputy_user.deputy_id) | Q(station_id__in=my_sites))
+
+        def for_unit(staff: User) -> OpinionQuerySet:
+            if not staff.unit_id:
+                return self.none()
             # Now with the unit, or with it before (returned, reopened elsewhere): a subquery
             # rather than a join, so no DISTINCT over large lists.
-            earlier = OpinionEvent.objects.filter(unit_id=user.unit_id).values("opinion_id")
-            return self.filter(Q(unit_id=user.unit_id) | Q(pk__in=earlier))
-        return self.none()
+            earlier = OpinionEvent.objects.filter(unit_id=staff.unit_id).values("opinion_id")
+            return self.filter(Q(unit_id=staff.unit_id) | Q(pk__in=earlier))
+
+        return scope_filter(  # type: ignore[return-value]
+            self, user, area=lambda region: self.filter(subtree_q("region_path", region.path)),
+            site_manager=lambda manager: self.filter(station__managers=manager),
+            deputy=for_deputy, unit_staff=for_unit,
+        )
 
 
 class Opinion(models.Model):
@@ -409,21 +409,13 @@ class ResponseTemplate(models.Model):
 class SuggestionQuerySet(models.QuerySet["Suggestion"]):
     def visible_to(self, user: User) -> SuggestionQuerySet:
         """Admins: their area; deputies: their own; handling units: those assigned to them."""
-        from lianxin.accounts.models import Role
-        from lianxin.accounts.scope import admin_region
+        from lianxin.accounts.scope import scope_filter
 
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        region = admin_region(user)
-        if region is not None:
-            return self.filter(subtree_q("region_path", region.path))
-        if user.role == Role.DEPUTY and user.deputy_id:
-            return self.filter(deputy_id=user.deputy_id)
-        if user.role == Role.UNIT_STAFF and user.unit_id:
-            return self.filter(unit_id=user.unit_id)
-        return self.none()
+        return scope_filter(  # type: ignore[return-value]
+            self, user, area=lambda region: self.filter(subtree_q("region_path", region.path)),
+            deputy=lambda deputy_user: self.filter(deputy_id=deputy_user.deputy_id) if deputy_user.deputy_id else self.none(),
+            unit_staff=lambda staff: self.filter(unit_id=staff.unit_id) if staff.unit_id else self.none(),
+        )
 
 
 class Suggestion(models.Model):

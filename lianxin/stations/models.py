@@ -25,23 +25,19 @@ class StationQuerySet(models.QuerySet["Station"]):
 
     def visible_to(self, user: User) -> StationQuerySet:
         """Sites a staff account may see: admins their area, managers their sites, deputies theirs."""
-        from lianxin.accounts.models import Role
-        from lianxin.accounts.scope import admin_region
+        from lianxin.accounts.scope import scope_filter
         from lianxin.deputies.models import Assignment
 
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        region = admin_region(user)
-        if region is not None:
-            return self.in_region(region)
-        if user.role == Role.SITE_MANAGER:
-            return self.filter(managers=user)
-        if user.role == Role.DEPUTY and user.deputy_id:
-            current = Assignment.objects.current().filter(station=OuterRef("pk"), deputy_id=user.deputy_id)
+        def assigned(deputy_user: User) -> StationQuerySet:
+            if not deputy_user.deputy_id:
+                return self.none()
+            current = Assignment.objects.current().filter(station=OuterRef("pk"), deputy_id=deputy_user.deputy_id)
             return self.filter(Exists(current))
-        return self.none()
+
+        return scope_filter(  # type: ignore[return-value]
+            self, user, area=self.in_region, site_manager=lambda manager: self.filter(managers=manager),
+            deputy=assigned,
+        )
 
 
 class Facility(models.TextChoices):

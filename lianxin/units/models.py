@@ -19,19 +19,12 @@ class HandlingUnitQuerySet(models.QuerySet["HandlingUnit"]):
         return self.filter(active=True)
 
     def visible_to(self, user: User) -> HandlingUnitQuerySet:
-        from lianxin.accounts.models import Role
-        from lianxin.accounts.scope import admin_region
+        from lianxin.accounts.scope import scope_filter
 
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        region = admin_region(user)
-        if region is not None:
-            return self.filter(subtree_q("region__path", region.path))
-        if user.role == Role.UNIT_STAFF and user.unit_id:
-            return self.filter(pk=user.unit_id)
-        return self.none()
+        return scope_filter(  # type: ignore[return-value]
+            self, user, area=lambda region: self.filter(subtree_q("region__path", region.path)),
+            unit_staff=lambda staff: self.filter(pk=staff.unit_id) if staff.unit_id else self.none(),
+        )
 
 
 class HandlingUnit(models.Model):
