@@ -46,17 +46,18 @@ def test_citizen_submits_manager_transfers_unit_replies_citizen_rates(browser, l
     # 2. The site manager accepts it and forwards it to the township office.
     staff = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=live_server.url)
     desk = staff.new_page()
-    desk.set_default_timeout(10_000)
+    desk.set_default_timeout(20_000)
     log_in(desk, "manager")
     desk.goto(f"/staff/opinions/{opinion.pk}/")
     desk.locator("[data-action=accept] .accordion-button").click()
-    desk.get_by_test_id("form-accept").locator("button[type=submit]").click()
-    desk.wait_for_load_state()
+    with desk.expect_navigation():
+        desk.get_by_test_id("form-accept").locator("button[type=submit]").click()
+    assert "已受理" in desk.locator("main").inner_text()
     desk.locator("[data-action=transfer] .accordion-button").click()
     transfer = desk.get_by_test_id("form-transfer")
     transfer.get_by_label("承办单位").select_option(value=str(office.pk))
-    transfer.locator("button[type=submit]").click()
-    desk.wait_for_load_state()
+    with desk.expect_navigation():
+        transfer.locator("button[type=submit]").click()
     opinion.refresh_from_db()
     assert opinion.status == Status.TRANSFERRED and opinion.unit_id == office.pk
     staff.close()
@@ -64,13 +65,13 @@ def test_citizen_submits_manager_transfers_unit_replies_citizen_rates(browser, l
     # 3. The township office replies from its inbox.
     staff = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=live_server.url)
     desk = staff.new_page()
-    desk.set_default_timeout(10_000)
+    desk.set_default_timeout(20_000)
     log_in(desk, "office")
     desk.goto("/staff/opinions/inbox/")
     desk.get_by_role("link", name=re.compile("小区路灯不亮")).first.click()
     desk.get_by_role("textbox", name="答复群众").fill("已更换路灯，感谢您的反映。")
-    desk.get_by_role("button", name="发送答复").click()
-    desk.wait_for_load_state()
+    with desk.expect_navigation():
+        desk.get_by_role("button", name="发送答复").click()
     opinion.refresh_from_db()
     assert opinion.status == Status.REPLIED
     staff.close()
@@ -79,12 +80,13 @@ def test_citizen_submits_manager_transfers_unit_replies_citizen_rates(browser, l
     phone.goto("/o/track/")
     phone.get_by_label("查询码").fill(opinion.tracking_code)
     phone.get_by_label("手机号码后四位").fill("1111")
-    phone.get_by_role("button", name="查询").click()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="查询").click()
     body = phone.locator("main").inner_text()
     assert "已更换路灯" in body and "坞城街道办事处" in body
     phone.get_by_label("满意", exact=True).check()
     phone.get_by_label("是", exact=True).check()
-    phone.get_by_role("button", name="提交评价").click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="提交评价").click()
     opinion.refresh_from_db()
     assert opinion.status == Status.CLOSED and opinion.outcome == Outcome.RESOLVED
