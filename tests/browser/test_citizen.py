@@ -14,7 +14,8 @@ def test_citizen_finds_a_site_by_keyword_and_opens_a_deputy(phone, world, screen
     assert phone.locator("h1").inner_text() == "查找联络站点"
     assert no_horizontal_scroll(phone)
     phone.get_by_label("关键词").fill("坞城")
-    phone.get_by_role("button", name="搜索").click()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="搜索").click()
     phone.get_by_role("link", name="坞城街道人大代表联络站").first.click()
     phone.wait_for_url(f"**/s/{world.station_a.code}/")
     assert phone.locator("h1").inner_text().startswith("坞城街道人大代表联络站")
@@ -51,9 +52,9 @@ def test_citizen_finds_the_nearest_site_with_the_phone_location(browser, live_se
 
 def test_citizen_switches_to_english_and_large_text(phone, world):
     phone.goto("/")
-    phone.get_by_role("button", name="English").click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="English").click()
     assert phone.locator("h1").inner_text() == "Find a liaison site"
-    phone.get_by_role("button", name="Large text").click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Large text").click()
     assert "lx-large" in phone.locator("body").get_attribute("class")

@@ -19,7 +19,8 @@ def test_district_admin_sees_only_its_own_district(desktop, world, screenshot_di
     log_in(desktop, "district")
     assert "小店区" in desktop.get_by_test_id("user-scope").inner_text()
 
-    desktop.get_by_role("link", name="联络站点", exact=True).click()
+    with desktop.expect_navigation():
+        desktop.get_by_role("link", name="联络站点", exact=True).click()
     table = desktop.locator("main table").inner_text()
     assert world.station_a.name in table
     assert world.point_a.name in table
@@ -27,7 +28,8 @@ def test_district_admin_sees_only_its_own_district(desktop, world, screenshot_di
     if screenshot_dir:
         desktop.screenshot(path=f"{screenshot_dir}/browser-staff-sites.png")
 
-    desktop.get_by_role("link", name="代表", exact=True).click()
+    with desktop.expect_navigation():
+        desktop.get_by_role("link", name="代表", exact=True).click()
     table = desktop.locator("main table").inner_text()
     assert world.deputy_a.name in table
     assert world.deputy_b.name not in table
