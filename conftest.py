@@ -8,6 +8,15 @@ def _fast_settings(settings, tmp_path):
     # Fast password hashing; huey runs tasks in-process (immediate mode) during tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Each test rolls its rows back: the process's copy of the deadline rules must not outlive them.
+    from lianxin.opinions.services import RULES
+
+    RULES.clear()
+    yield
+    # A request through the test client leaves its language active in this thread: reset it.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

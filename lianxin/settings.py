@@ -203,12 +203,20 @@ LOGGING = {
 OPINION_REQUIRE_CONTACT = env_bool("OPINION_REQUIRE_CONTACT", True)
 OPINION_REOPEN_LIMIT = int(os.environ.get("OPINION_REOPEN_LIMIT", "1"))
 OPINION_PHOTO_MAX_BYTES = int(os.environ.get("OPINION_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit "count/seconds" from the environment, e.g. OPINION_RATE_IP=5/600."""
+    count, seconds = os.environ.get(name, default).split("/")
+    return int(count), int(seconds)
+
+
 # Rate limits as (count, seconds).
-OPINION_RATE_IP = (5, 600)
-OPINION_RATE_PHONE = (3, 3600)
-OPINION_RATE_TRACK_IP = (10, 600)
-OPINION_RATE_TRACK_CODE = (5, 3600)
-OPINION_RATE_METOO = (10, 600)
+OPINION_RATE_IP = env_rate("OPINION_RATE_IP", "5/600")
+OPINION_RATE_PHONE = env_rate("OPINION_RATE_PHONE", "3/3600")
+OPINION_RATE_TRACK_IP = env_rate("OPINION_RATE_TRACK_IP", "10/600")
+OPINION_RATE_TRACK_CODE = env_rate("OPINION_RATE_TRACK_CODE", "5/3600")
+OPINION_RATE_METOO = env_rate("OPINION_RATE_METOO", "10/600")
 
 # Notifications to citizens: SMS through a pluggable backend (LogBackend writes the masked message to
 # the log; HttpBackend posts to a real gateway), e-mail to staff through Django's mail settings.

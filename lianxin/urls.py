@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from lianxin.accounts.views import set_language
 from lianxin.core.views import healthz
 
 admin.site.site_header = "连心桥 Lianxin"

@@ -64,6 +64,11 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    # The language of the pages after log-in and of the notifications this person receives;
+    # blank: the site's default (Chinese). Set by the language switch while logged in.
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, default="", choices=settings.LANGUAGES
+    )
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",

@@ -1,7 +1,12 @@
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import check_for_language
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from lianxin.core.forms import BootstrapMixin
 
@@ -23,8 +28,31 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: AuthenticationForm) -> Any:
         response = super().form_valid(form)
-        log_action(form.get_user(), "account.login", form.get_user(), request=self.request)
+        user = form.get_user()
+        log_action(user, "account.login", user, request=self.request)
+        if user.language:  # the pages in the language this person chose last time
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, user.language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.LANGUAGE_COOKIE_SECURE,
+            )
         return response
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; a logged-in account also keeps the choice (pages and notifications)."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if (
+        user.is_authenticated
+        and check_for_language(language)
+        and language in dict(settings.LANGUAGES)
+        and user.language != language  # type: ignore[union-attr]
+    ):
+        user.language = language  # type: ignore[union-attr]
+        user.save(update_fields=["language"])  # type: ignore[union-attr]
+    return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from lianxin.accounts.models import Role, User
 from lianxin.core.crypto import lookup_hash
 from lianxin.deputies.models import Assignment, Deputy, Seat
-from lianxin.opinions import notify
+from lianxin.opinions import notify, services
 from lianxin.opinions.models import Opinion
 from lianxin.regions.models import Region
 from lianxin.stations.models import Station
@@ -416,4 +416,5 @@ def purge(progress: Progress) -> None:
     for label in PURGE_ORDER:
         queryset = apps.get_model(label).objects.all()
         total += queryset._raw_delete(queryset.db)  # noqa: SLF001 - see docstring
+    services.RULES.clear()  # the raw DELETE sends no signals
     _step(progress, "deleted", total, t)

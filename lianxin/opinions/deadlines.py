@@ -25,14 +25,19 @@ def is_working_day(day: datetime.date) -> bool:
 
 def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
     """End of the ``days``-th working day after ``start`` (the start day itself does not count)."""
-    day = timezone.localtime(start).date()
+    day = _nth_working_day_after(timezone.localtime(start).date(), days)
+    end = datetime.datetime.combine(day, datetime.time(23, 59, 59))
+    return timezone.make_aware(end)
+
+
+@functools.lru_cache(maxsize=4096)
+def _nth_working_day_after(day: datetime.date, days: int) -> datetime.date:
     counted = 0
     while counted < days:
         day += datetime.timedelta(days=1)
         if is_working_day(day):
             counted += 1
-    end = datetime.datetime.combine(day, datetime.time(23, 59, 59))
-    return timezone.make_aware(end)
+    return day
 
 
 def working_days_between(start: datetime.datetime, end: datetime.datetime) -> int:

@@ -267,8 +267,16 @@ class Opinion(models.Model):
         return f"{self.tracking_code} {self.title}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.region_path = self.region.path
-        self.phone_hash = lookup_hash(self.citizen_phone) if self.citizen_phone else ""
+        fields = kwargs.get("update_fields")
+        derived = []
+        if fields is None or "region" in fields:
+            self.region_path = self.region.path
+            derived.append("region_path")
+        if fields is None or "citizen_phone" in fields:
+            self.phone_hash = lookup_hash(self.citizen_phone) if self.citizen_phone else ""
+            derived.append("phone_hash")
+        if fields is not None:
+            kwargs["update_fields"] = {*fields, *derived}
         super().save(*args, **kwargs)
 
     @property

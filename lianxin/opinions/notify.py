@@ -107,8 +107,8 @@ def deadline_recipients(opinion: Opinion) -> list[User]:
 
 
 def user_language(user: User) -> str:
-    # Accounts carry no language yet: the project's default (zh-hans) unless a field is added.
-    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+    # The account's chosen language (kept by the language switch), else the site's default.
+    return user.language or settings.LANGUAGE_CODE
 
 
 # ---- what -----------------------------------------------------------------------------------

@@ -27,8 +27,10 @@ def grams(text: str) -> set[str]:
     return found
 
 
-def index_opinion(opinion: Opinion) -> None:
-    OpinionGram.objects.filter(opinion=opinion).delete()
+def index_opinion(opinion: Opinion, new: bool = False) -> None:
+    """(Re)build the opinion's bigrams; ``new``: it was just created, there is nothing to delete."""
+    if not new:
+        OpinionGram.objects.filter(opinion=opinion).delete()
     OpinionGram.objects.bulk_create(
         [OpinionGram(gram=g, opinion=opinion) for g in grams(f"{opinion.title} {opinion.text}") if len(g) == 2]
     )

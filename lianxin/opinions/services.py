@@ -10,6 +10,7 @@ the notifications queued on commit — all in one database transaction.
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -63,9 +64,38 @@ CITIZEN_ACTOR = Actor(kind=CITIZEN)
 SYSTEM_ACTOR = Actor(kind=SYSTEM)
 
 
-def deadline_rule(category: Category | None, urgency: str) -> DeadlineRule:
-    rules = {(r.category_id, r.urgency): r for r in DeadlineRule.objects.filter(urgency=urgency)}
-    rule = rules.get((category.pk if category else None, urgency)) or rules.get((None, urgency))
+class _RuleCache:
+    """The deadline rules, read once per process and kept for ``TTL`` seconds.
+
+    A transition needs a rule; the table is tiny and changes rarely, so it is not read again for every
+    case. Saving or deleting a rule empties this process's copy at once (signals in ``apps.py``); other
+    processes see a change within ``TTL`` seconds.
+    """
+
+    TTL = 60.0
+
+    def __init__(self) -> None:
+        self.loaded_at = -self.TTL
+        self.rules: dict[tuple[int | None, str], DeadlineRule] = {}
+
+    def get(self, category_id: int | None, urgency: str) -> DeadlineRule | None:
+        if time.monotonic() - self.loaded_at >= self.TTL:
+            self.rules = {(r.category_id, r.urgency): r for r in DeadlineRule.objects.all()}
+            self.loaded_at = time.monotonic()
+        return self.rules.get((category_id, urgency)) or self.rules.get((None, urgency))
+
+    def clear(self, **_signal: Any) -> None:
+        self.loaded_at = -self.TTL
+        self.rules = {}
+
+
+RULES = _RuleCache()
+
+
+def deadline_rule(category: Category | int | None, urgency: str) -> DeadlineRule:
+    """The working-day limits for a category (or its id) and urgency: its own rule, else the default one."""
+    category_id = category.pk if isinstance(category, Category) else category
+    rule = RULES.get(category_id, urgency)
     if rule is not None:
         return rule
     return DeadlineRule(
@@ -121,7 +151,7 @@ def submit_opinion(
         with transaction.atomic():
             opinion.save()
             event = _event(opinion, "submit", Actor.of(actor) if actor else CITIZEN_ACTOR, "", Status.SUBMITTED, now)
-            search.index_opinion(opinion)
+            search.index_opinion(opinion, new=True)
             _notify_on_commit(event)
     except IntegrityError:
         # Two retries raced on the same key: the other one stored it; answer with that.
@@ -166,14 +196,19 @@ def _actor_kind(actor: Actor) -> str:
     return actor.kind if actor.kind in (CITIZEN, SYSTEM) else "staff"
 
 
-def _check_scope(opinion: Opinion, actor: Actor) -> None:
+def _lock(pk: int, actor: Actor) -> Opinion:
+    """Fetch and lock the case row; staff only reach it through ``Opinion.objects.visible_to`` (one query)."""
+    # Lock only the case row (of=self: FOR UPDATE must not touch the joined side).
+    cases = Opinion.objects.select_for_update(of=("self",))
     if actor.kind in (CITIZEN, SYSTEM):
-        return
+        return cases.get(pk=pk)
     assert actor.user is not None
-    if not Opinion.objects.visible_to(actor.user).filter(pk=opinion.pk).exists():
+    locked = cases.visible_to(actor.user).filter(pk=pk).first()
+    if locked is None:
         raise CaseError("not_found", _("No such case in your area."))
-    if actor.kind == Role.UNIT_STAFF and opinion.unit_id != actor.user.unit_id:
+    if actor.kind == Role.UNIT_STAFF and locked.unit_id != actor.user.unit_id:
         raise CaseError("not_allowed", _("This case is no longer with your unit."))
+    return locked
 
 
 def _transition(
@@ -193,14 +228,9 @@ def _transition(
     with transaction.atomic():
         # Lock only the case row (of=self: FOR UPDATE may not touch the outer-joined side), fetching
         # what the transitions read anyway so they do not query for it one by one.
-        locked = (
-            Opinion.objects.select_for_update(of=("self",))
-            .select_related("region", "category", "station__region", "unit__region")
-            .get(pk=pk)
-        )
         if actor.kind not in transition.actors:
             raise CaseError("not_allowed", _("Your role may not do this."))
-        _check_scope(locked, actor)
+        locked = _lock(pk, actor)
         if not allowed(name, locked.status, actor.kind):
             raise CaseError(
                 "wrong_state",
@@ -209,15 +239,22 @@ def _transition(
         if expected_version is not None and locked.version != expected_version:
             raise CaseError("conflict", _("Someone else changed this case meanwhile. Reload and try again."))
         from_status = locked.status
+        before = _field_values(locked)
         data = change(locked, now) or {}
         if transition.target is not None:
             locked.status = transition.target
         locked.version += 1
         locked.updated_at = now
-        locked.save()
+        # Write only what changed: the personal fields are not encrypted again on every step.
+        after = _field_values(locked)
+        locked.save(update_fields=[name for name, value in after.items() if before[name] != value])
         event = _event(locked, name, actor, from_status, locked.status, now, public_note, internal_note, data)
         _notify_on_commit(event)
     return locked
+
+
+def _field_values(opinion: Opinion) -> dict[str, Any]:
+    return {field.name: getattr(opinion, field.attname) for field in Opinion._meta.concrete_fields if not field.primary_key}
 
 
 def _notify_on_commit(event: OpinionEvent) -> None:
@@ -252,7 +289,7 @@ def accept(opinion: Opinion | int, user: User, *, station: Any = None, deputy: A
         op.accepted_at = at
         op.assignee = user
         op.warned_at = None  # a new deadline: warn again before it
-        op.due_at = deadlines.add_working_days(at, deadline_rule(op.category, op.urgency).handle_days)
+        op.due_at = deadlines.add_working_days(at, deadline_rule(op.category_id, op.urgency).handle_days)
         return {"station": op.station_id, "deputy": op.deputy_id}
 
     return _transition(opinion, "accept", Actor.of(user), change, expected_version=expected_version,
@@ -327,7 +364,7 @@ def answer(opinion: Opinion | int, user: User, *, reply: str, internal_note: str
 def _set_replied(op: Opinion, reply: str, at: datetime.datetime) -> None:
     op.reply = reply.strip()
     op.replied_at = at
-    op.due_at = deadlines.add_working_days(at, deadline_rule(op.category, op.urgency).rating_days)
+    op.due_at = deadlines.add_working_days(at, deadline_rule(op.category_id, op.urgency).rating_days)
 
 
 def transfer(opinion: Opinion | int, user: User, *, unit: Any, working_days: int | None = None,
@@ -347,7 +384,7 @@ def transfer(opinion: Opinion | int, user: User, *, unit: Any, working_days: int
                                              "matters go through the district congress."))
         elif not HandlingUnit.objects.visible_to(user).filter(pk=unit.pk).exists():
             raise CaseError("invalid", _("Choose a handling unit of your area."))
-        days = working_days or deadline_rule(op.category, op.urgency).handle_days
+        days = working_days or deadline_rule(op.category_id, op.urgency).handle_days
         if not 1 <= days <= 60:
             raise CaseError("invalid", _("The deadline must be between 1 and 60 working days."))
         op.unit = unit
@@ -396,7 +433,7 @@ def return_case(opinion: Opinion | int, user: User, *, reason: str, expected_ver
         op.returned_count += 1
         op.acknowledged_at = None
         op.warned_at = None
-        op.due_at = deadlines.add_working_days(at, deadline_rule(op.category, op.urgency).accept_days)
+        op.due_at = deadlines.add_working_days(at, deadline_rule(op.category_id, op.urgency).accept_days)
         return {"returned_from": returned_from}
 
     return _transition(opinion, "return_case", Actor.of(user), change, expected_version=expected_version,
@@ -475,7 +512,7 @@ def rate(opinion: Opinion | int, *, satisfaction: str, resolved: bool, comment: 
             op.reopen_count += 1
             op.replied_at = None
             op.warned_at = None
-            op.due_at = deadlines.add_working_days(at, deadline_rule(op.category, op.urgency).handle_days)
+            op.due_at = deadlines.add_working_days(at, deadline_rule(op.category_id, op.urgency).handle_days)
         else:
             _close(op, at, resolved)
         return {"satisfaction": satisfaction, "resolved": resolved, "reopened": reopen}

@@ -118,6 +118,25 @@ def test_staff_get_a_translated_sentence_and_an_email_when_they_have_an_address(
     assert f"/staff/opinions/inbox/{opinion.pk}/" in mail.outbox[0].body
 
 
+def test_staff_who_chose_english_get_english_notifications(world, category, django_capture_on_commit_callbacks):
+    unit_user = world.users["unit_staff"]
+    unit_user.language = "en"
+    unit_user.email = "unit@example.org"
+    unit_user.save()
+    opinion = submit(world, category)
+    admin = world.users["district_admin"]
+    services.accept(opinion, admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.transfer(opinion, admin, unit=world.unit_a, working_days=5)
+    notice = Notification.objects.get(user=unit_user, opinion=opinion)
+    with translation.override("en"):
+        event = OpinionEvent.objects.get(opinion=opinion, action="transfer")
+        assert notice.message == notify.staff_message(event)
+    assert notice.message.startswith("Case ") and "was transferred to" in notice.message
+    assert translation.get_language() == "zh-hans"  # the sender's language is untouched
+    assert mail.outbox[0].subject.startswith("Case ")
+
+
 @time_machine.travel(NOW, tick=False)
 def test_every_action_has_its_own_staff_sentence(world, category):
     opinion = submit(world, category)

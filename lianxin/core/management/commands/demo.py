@@ -1,5 +1,6 @@
 """``lianxin demo``: load the Taiyuan demo (or keep it and refresh the log-ins; ``--reset`` rebuilds)."""
 
+import argparse
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -18,9 +19,10 @@ class Command(BaseCommand):
             "--reset", action="store_true", help="delete sites, deputies, units and regions, then rebuild"
         )
         parser.add_argument(
-            "--opinions", action="store_true",
-            help="also replay the 5,161 demo opinions through the case engine (several minutes)",
+            "--without-opinions", action="store_false", dest="opinions",
+            help="skip the 5,161 demo opinions (replayed through the case engine: about two minutes)",
         )
+        parser.add_argument("--opinions", action="store_true", help=argparse.SUPPRESS)  # the default; kept
 
     def handle(self, *args: Any, reset: bool, opinions: bool, verbosity: int, **options: Any) -> None:
         def progress(message: str) -> None:

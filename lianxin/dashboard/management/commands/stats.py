@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from lianxin.dashboard.stats import headline_figures
 from lianxin.deputies.models import Level
+from lianxin.opinions.models import Satisfaction, Status
 from lianxin.regions.models import Region
 from lianxin.stations.models import Station
 
@@ -21,6 +22,7 @@ SECTIONS = {
     "assignments": gettext_lazy("Current assignments"),
     "coverage": gettext_lazy("Coverage gaps"),
     "handling_units": gettext_lazy("Handling units"),
+    "opinions": gettext_lazy("Citizens' opinions"),
 }
 LABELS = {
     "total": gettext_lazy("Total"),
@@ -38,6 +40,15 @@ LABELS = {
     "deputies_without_site": gettext_lazy("Deputies without a site"),
     "sites_without_deputies": gettext_lazy("Sites without deputies"),
     "sites_with_single_level": gettext_lazy("Sites with deputies of a single level"),
+    "heard": gettext_lazy("Opinions heard"),
+    "resolved": gettext_lazy("Closed as resolved"),
+    "not_resolved": gettext_lazy("Closed as not resolved"),
+    "overdue": gettext_lazy("Open and overdue"),
+    "escalated": gettext_lazy("Escalated at least once"),
+    "reopened": gettext_lazy("Reopened after an unsatisfied rating"),
+    "by_status": gettext_lazy("By status"),
+    "satisfaction": gettext_lazy("Last rating"),
+    "satisfaction_rate": gettext_lazy("Satisfied or basically satisfied (% of rated)"),
 }
 
 
@@ -48,11 +59,15 @@ def _label(section: str, key: str) -> str:
         return str(Level(key).label)
     if section == "by_tier":
         return str(Station.Tier(key).label)
+    if section == "by_status":
+        return str(Status(key).label)
+    if section == "satisfaction":
+        return str(Satisfaction(key).label)
     return str(LABELS.get(key, key))
 
 
 class Command(BaseCommand):
-    help = "Print the headline figures (regions, sites, deputies, assignments, coverage), counted from the database."
+    help = "Print the headline figures (regions, sites, deputies, assignments, coverage, opinions), counted from the database."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -76,6 +91,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"  {'':>8}  {_label(section, key)}")
                     for sub, number in value.items():
                         self.stdout.write(f"  {number:>8,}    {_label(key, sub)}")
+                elif isinstance(value, float):
+                    self.stdout.write(f"  {value:>8.1f}  {_label(section, key)}")
                 else:
                     self.stdout.write(f"  {value:>8,}  {_label(section, key)}")
 
