@@ -72,7 +72,8 @@ case "$cmd" in
     log "pytest ($("$PY" -c 'import django.db as d; print(d.connection.vendor)' 2>/dev/null || echo ?))"
     set +e
     marks=(-m "not slow"); [ -n "${LIANXIN_SLOW:-}" ] && marks=()
-    "$VENV/bin/pytest" -n "${PYTEST_WORKERS:-2}" -q "${marks[@]}" "$@"
+    # loadgroup: a module that builds the demo once (xdist_group) runs on one worker, not on each.
+    "$VENV/bin/pytest" -n "${PYTEST_WORKERS:-2}" --dist loadgroup -q "${marks[@]}" "$@"
     status=$?
     set -e
     if [ $status -eq 5 ]; then log "pytest collected no tests: failing"; exit 1; fi

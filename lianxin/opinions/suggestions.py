@@ -1,9 +1,10 @@
 """Formal deputy suggestions (代表建议): made from general opinions, answered within three months.
 
 A suggestion keeps its link to the opinions behind it (``Opinion.suggestion``); each linked
-opinion gets a ``to_suggestion`` event. That event is not a state change (the transition table
-has no row for it): from and to status are both the case's current status, and it is written
-here, with the link and the audit entry, in one transaction.
+opinion gets a ``to_suggestion`` event. That event is not a state change (it is a row of
+``transitions.EVENTS``, next to the transition table: who may record it and from which states):
+from and to status are both the case's current status, and it is written here, with the link and
+the audit entry, in one transaction.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from lianxin.regions.models import Region, subtree_q
 from lianxin.units.models import HandlingUnit
 
 from .errors import CaseError
-from .models import OPEN_STATUSES, Opinion, OpinionEvent, Suggestion
+from .models import Opinion, OpinionEvent, Suggestion
+from .transitions import EVENTS, allowed
 
 # 代表建议 are answered within three months of filing.
 ANSWER_MONTHS = 3
 EVENT_ACTION = "to_suggestion"
+EVENT = EVENTS[EVENT_ACTION]
 
 
 def suggestions_visible_to(user: User) -> QuerySet[Suggestion]:
@@ -58,7 +61,7 @@ def can_close(user: User, suggestion: Suggestion) -> bool:
 def convertible_opinions(user: User) -> QuerySet[Opinion]:
     """General opinions the user may turn into a suggestion: visible, open or replied, not yet linked."""
     return Opinion.objects.visible_to(user).filter(
-        status__in=OPEN_STATUSES, suggestion__isnull=True, merged_into__isnull=True
+        status__in=EVENT.sources, suggestion__isnull=True, merged_into__isnull=True
     )
 
 
@@ -119,7 +122,8 @@ def file_suggestion(
     now = now or clock.now()
     title, text = title.strip(), text.strip()
     pks = sorted({op.pk if isinstance(op, Opinion) else int(op) for op in opinions})
-    if not can_file(user):
+    kind = Role.CITY_ADMIN if user.is_superuser else user.role
+    if not can_file(user) or kind not in EVENT.actors:
         raise CaseError("not_allowed", _("Your role may not file deputy suggestions."))
     if not pks:
         raise CaseError("invalid", _("Choose at least one opinion."))
@@ -132,8 +136,9 @@ def file_suggestion(
     with transaction.atomic():
         # Lock the cases (ordered by pk, so two conversions cannot deadlock) and re-check them.
         locked = list(Opinion.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
-        allowed = set(convertible_opinions(user).filter(pk__in=pks).values_list("pk", flat=True))
-        if len(locked) != len(pks) or allowed != set(pks):
+        in_scope = set(convertible_opinions(user).filter(pk__in=pks).values_list("pk", flat=True))
+        if (len(locked) != len(pks) or in_scope != set(pks)
+                or not all(allowed(EVENT_ACTION, op.status, kind) for op in locked)):
             raise CaseError("invalid", _("Only open or replied opinions of your area that are not yet part of a "
                                          "suggestion can be converted."))
         region = common_region(op.region_path for op in locked)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lianxin.accounts.models import Role
 
-from .models import Status
+from .models import OPEN_STATUSES, Status
 
 CITIZEN = "citizen"
 SYSTEM = "system"
@@ -62,9 +62,21 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# Steps recorded on a case that do not move it, carried out outside ``services`` (``target`` is always
+# None): who may record them, and from which states. Part of the same table so the rules stay in one place.
+EVENTS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        # 代表建议: admins, or a deputy filing as itself (``suggestions.file_suggestion``).
+        _t("to_suggestion", _("Taken up in a deputy suggestion"), set(OPEN_STATUSES), None,
+           ADMINS | {Role.DEPUTY}),
+    ]
+}
+
+
 def allowed(name: str, status: str, actor: str) -> bool:
     """Does the table allow ``actor`` (a role, "citizen" or "system") to run ``name`` from ``status``?"""
-    transition = TRANSITIONS[name]
+    transition = TRANSITIONS.get(name) or EVENTS[name]
     return status in transition.sources and actor in transition.actors
 
 

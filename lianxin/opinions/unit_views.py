@@ -204,9 +204,10 @@ def _render_case(request: HttpRequest, opinion: Opinion, **forms: Any) -> HttpRe
 
 def action_label(action: str) -> str:
     """A case event's action for people: the transition's label, or one of the non-state events."""
-    if action in transitions.TRANSITIONS:
-        return str(transitions.TRANSITIONS[action].label)
-    return {"submit": _("Submitted"), suggestions.EVENT_ACTION: _("Taken up in a deputy suggestion")}.get(action, action)
+    known = transitions.TRANSITIONS.get(action) or transitions.EVENTS.get(action)
+    if known is not None:
+        return str(known.label)
+    return {"submit": _("Submitted")}.get(action, action)
 
 
 @unit_required

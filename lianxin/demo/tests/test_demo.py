@@ -28,6 +28,9 @@ from lianxin.units.models import HandlingUnit
 BUILD_SECONDS: dict[str, float] = {}
 
 
+pytestmark = pytest.mark.xdist_group("demo")
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     # Same fast hasher as the function-scoped _fast_settings fixture, so the demo log-ins verify.

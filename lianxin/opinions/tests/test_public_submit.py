@@ -34,6 +34,17 @@ def test_site_qr_link_preselects_the_site_with_its_deputies(client, world, categ
     assert world.deputy_b.name not in html
 
 
+def test_the_optional_deputy_choice_is_folded_below_the_main_fields(client, world, category):
+    html = client.get(f"/o/new/?site={world.station_a.code}&via=qr").content.decode()
+    folded = html.index('<details class="mb-3" id="lx-deputy-choice">')  # closed by default
+    assert html.index('name="title"') < html.index('name="text"') < folded < html.index('name="deputy"')
+    assert html.index('name="deputy"') < html.index('name="phone"')
+    # after a choice (or an error) it stays open
+    response = client.post(f"/o/new/?site={world.station_a.code}",
+                           payload(category, deputy=world.deputy_a.public_code, title=""))
+    assert 'id="lx-deputy-choice" open' in response.content.decode()
+
+
 def test_submit_from_site_qr_stores_channel_site_and_citizen(client, world, category):
     response = client.post(f"/o/new/?site={world.station_a.code}&via=qr", payload(category))
     assert response.status_code == 302 and response["Location"] == "/o/new/thanks/"

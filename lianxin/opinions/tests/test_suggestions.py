@@ -172,3 +172,27 @@ def test_unit_records_the_answer_and_admin_closes(world, category, client_for): 
     assert AuditEntry.objects.filter(action__in=["suggestion.answer", "suggestion.close"]).count() == 2
     page = admin_client.get(detail)
     assert [op.pk for op in page.context["opinions"]] == [a.pk]
+
+
+def test_taking_up_in_a_suggestion_is_a_row_of_the_table():
+    from lianxin.opinions.models import OPEN_STATUSES
+    from lianxin.opinions.transitions import EVENTS, TRANSITIONS, allowed
+
+    row = EVENTS[suggestions.EVENT_ACTION]
+    assert row.target is None and suggestions.EVENT_ACTION not in TRANSITIONS
+    assert row.sources == frozenset(OPEN_STATUSES)
+    assert row.actors == {Role.DISTRICT_ADMIN, Role.CITY_ADMIN, Role.DEPUTY}
+    assert allowed(suggestions.EVENT_ACTION, Status.REPLIED, Role.DEPUTY)
+    assert not allowed(suggestions.EVENT_ACTION, Status.CLOSED, Role.CITY_ADMIN)
+    assert not allowed(suggestions.EVENT_ACTION, Status.ACCEPTED, Role.SITE_MANAGER)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_closed_opinion_cannot_be_taken_up(world, category):  # noqa: F811
+    opinion = submitted(world, category, "路灯不亮")
+    admin = world.users["district_admin"]
+    services.reject(opinion, admin, reason="other")
+    with pytest.raises(CaseError):
+        suggestions.file_suggestion(admin, opinions=[opinion], title="t", text="x", deputy=world.deputy_a)
+    assert not Suggestion.objects.exists()
+    assert not OpinionEvent.objects.filter(action=suggestions.EVENT_ACTION).exists()

@@ -4,6 +4,8 @@ import argparse
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 
 from lianxin.dashboard.stats import headline_figures
@@ -29,6 +31,9 @@ class Command(BaseCommand):
             if verbosity >= 1:
                 self.stdout.write(f"  {message}")
 
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError(_("The database is not up to date. Run “lianxin migrate” first."))
         if verbosity >= 1:
             self.stdout.write(_("Taiyuan demo data:"))
         try:

@@ -48,7 +48,7 @@ LABELS = {
     "reopened": gettext_lazy("Reopened after an unsatisfied rating"),
     "by_status": gettext_lazy("By status"),
     "satisfaction": gettext_lazy("Last rating"),
-    "satisfaction_rate": gettext_lazy("Satisfied or basically satisfied (% of rated)"),
+    "satisfaction_rate": gettext_lazy("Satisfied or basically satisfied, per cent of rated cases"),
 }
 
 
