@@ -27,9 +27,16 @@ def main(base: str, out: Path) -> None:
         page.locator("a[href^='/s/']").first.click()
         page.wait_for_load_state()
         page.screenshot(path=out / "public-site.png", full_page=True)
+        site_url = page.url
         page.locator("a[href^='/d/']").first.click()
         page.wait_for_load_state()
         page.screenshot(path=out / "public-deputy.png", full_page=True)
+        page.goto(site_url)
+        page.locator("a[href^='/o/new/']").first.click()
+        page.wait_for_load_state()
+        page.screenshot(path=out / "public-opinion-form.png", full_page=True)
+        page.goto("/o/track/")
+        page.screenshot(path=out / "public-track.png", full_page=True)
         desktop = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=base)
         page = desktop.new_page()
         page.goto("/accounts/login/")
@@ -42,6 +49,30 @@ def main(base: str, out: Path) -> None:
                            ("staff-regions", "/staff/regions/"), ("staff-units", "/staff/units/")]:
             page.goto(path)
             page.screenshot(path=out / f"{name}.png", full_page=False)
+        for name, path in [("staff-opinions", "/staff/opinions/"),
+                           ("staff-opinions-overdue", "/staff/opinions/?queue=overdue"),
+                           ("staff-opinions-search", "/staff/opinions/?q=路灯")]:
+            page.goto(path)
+            page.screenshot(path=out / f"{name}.png", full_page=False)
+        page.goto("/staff/opinions/?queue=overdue")
+        case = page.locator("table a[href*='/staff/opinions/']").first
+        if case.count():
+            case.click()
+            page.wait_for_load_state()
+            page.screenshot(path=out / "staff-opinion-case.png", full_page=True)
+        for username, pages in [("unit-staff", [("unit-inbox", "/staff/opinions/inbox/")]),
+                                ("site-manager", [("site-opinions", "/staff/opinions/")])]:
+            other = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=base)
+            tab = other.new_page()
+            tab.goto("/accounts/login/")
+            tab.fill("input[name=username]", username)
+            tab.fill("input[name=password]", "lianxin2026")
+            tab.get_by_role("button", name="登录", exact=True).click()
+            tab.wait_for_url("**/staff/**")
+            for name, path in pages:
+                tab.goto(path)
+                tab.screenshot(path=out / f"{name}.png", full_page=False)
+            other.close()
         browser.close()
     print(f"screenshots in {out}")
 
