@@ -195,7 +195,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.server": {"level": "WARNING"},
-        "huey": {"level": "INFO"},
+        # A handler of its own (JSON, like the web process): huey's consumer then adds no plain-text one.
+        "huey": {"level": "INFO", "handlers": ["console"], "propagate": False},
     },
 }
 

@@ -47,3 +47,14 @@ def test_a_token_request_logs_the_tokens_user(client, world, caplog):
     [record] = [r for r in caplog.records if r.name == "lianxin.request"]
     line = _json_line(record)
     assert (line["path"], line["status"], line["user_id"]) == ("/api/v1/me", 200, user.pk)
+
+
+def test_task_queue_logs_are_json_lines_too():
+    # huey's consumer adds a plain-text handler only when its logger has none: ours is the JSON one.
+    import logging
+
+    from pythonjsonlogger.json import JsonFormatter
+
+    logger = logging.getLogger("huey")
+    assert logger.handlers and all(isinstance(h.formatter, JsonFormatter) for h in logger.handlers)
+    assert logger.propagate is False  # not printed twice through the root logger
