@@ -9,9 +9,11 @@ def _fast_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     # Each test rolls its rows back: the process's copy of the deadline rules must not outlive them.
+    from lianxin.core.keycache import clear_all
     from lianxin.opinions.services import RULES
 
     RULES.clear()
+    clear_all()
     yield
     # A request through the test client leaves its language active in this thread: reset it.
     from django.utils import translation

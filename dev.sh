@@ -45,6 +45,8 @@ setup_browser() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium chromium-driver)
   [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+  # PDF documents (WeasyPrint) lay out text with Pango.
+  ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
       log "installing ${missing[*]}"

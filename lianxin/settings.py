@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "lianxin.deputies",
     "lianxin.units",
     "lianxin.opinions",
+    "lianxin.activities",
+    "lianxin.supervision",
+    "lianxin.legislation",
     "lianxin.dashboard",
     "lianxin.public",
     "lianxin.api",
@@ -205,6 +208,10 @@ OPINION_REQUIRE_CONTACT = env_bool("OPINION_REQUIRE_CONTACT", True)
 OPINION_REOPEN_LIMIT = int(os.environ.get("OPINION_REOPEN_LIMIT", "1"))
 OPINION_PHOTO_MAX_BYTES = int(os.environ.get("OPINION_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
 
+# Reception days: published this many days ahead; each deputy of a site on duty at least this often a year.
+RECEPTION_PUBLISH_DAYS = int(os.environ.get("RECEPTION_PUBLISH_DAYS", "3"))
+RECEPTION_MIN_DUTIES_PER_YEAR = int(os.environ.get("RECEPTION_MIN_DUTIES_PER_YEAR", "2"))
+
 
 def env_rate(name: str, default: str) -> tuple[int, int]:
     """A rate limit "count/seconds" from the environment, e.g. OPINION_RATE_IP=5/600."""
@@ -218,6 +225,8 @@ OPINION_RATE_PHONE = env_rate("OPINION_RATE_PHONE", "3/3600")
 OPINION_RATE_TRACK_IP = env_rate("OPINION_RATE_TRACK_IP", "10/600")
 OPINION_RATE_TRACK_CODE = env_rate("OPINION_RATE_TRACK_CODE", "5/3600")
 OPINION_RATE_METOO = env_rate("OPINION_RATE_METOO", "10/600")
+BOOKING_RATE_IP = env_rate("BOOKING_RATE_IP", "5/600")
+BOOKING_RATE_PHONE = env_rate("BOOKING_RATE_PHONE", "3/3600")
 
 # Notifications to citizens: SMS through a pluggable backend (LogBackend writes the masked message to
 # the log; HttpBackend posts to a real gateway), e-mail to staff through Django's mail settings.

@@ -15,7 +15,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from lianxin.opinions.errors import CaseError
 
-from . import deputies, me, opinions, opinions_public, public, regions, stations, units
+from . import activities, deputies, me, opinions, opinions_public, public, regions, stations, units
 
 DESCRIPTION = """
 Lianxin's registry of regions, liaison sites, deputies and handling units (read-only), and the
@@ -49,6 +49,7 @@ api.add_router("", deputies.router)
 api.add_router("", units.router)
 api.add_router("/public", opinions_public.router)
 api.add_router("", opinions.router)
+api.add_router("", activities.router)
 
 
 def _error(code: str, message: str) -> dict[str, str]:

@@ -20,11 +20,13 @@ from django.utils.translation import gettext_lazy
 from ninja import Field, Header, Router, Schema, Status
 
 from lianxin.core import ratelimit
+from lianxin.core.keycache import KeyCache
 from lianxin.core.validators import validate_phone
 from lianxin.deputies.models import Assignment, Deputy
 from lianxin.opinions import services
 from lianxin.opinions.errors import CaseError
-from lianxin.opinions.models import Category, Opinion, OpinionEvent, Satisfaction
+from lianxin.opinions.models import Category, Opinion, OpinionEvent, OpinionIntake, Satisfaction
+from lianxin.opinions.models import Status as Status_
 from lianxin.stations.models import Station
 
 from .common import choice
@@ -92,41 +94,63 @@ class SubmitOut(Schema):
     status_label: str
     due_at: datetime.datetime | None
 
-    @staticmethod
-    def resolve_status_label(obj: Opinion) -> str:
-        return str(obj.get_status_display())
-
 
 def _stored_key(key: str, phone: str) -> str:
     """The key as stored: bound to the phone, so someone else's key never answers with their case."""
     return "api:" + hashlib.sha256(f"{key}\n{phone}".encode()).hexdigest()[:56]
 
 
-def _place(body: SubmitIn) -> tuple[Station | None, Deputy | None, Any]:
-    """The site and deputy an opinion is addressed to, and its region."""
-    station = deputy = None
+def _answer(intake: OpinionIntake) -> dict[str, Any]:
+    """What a submission answers: the tracking code, the state (submitted until the case moves on), the deadline."""
+    status = Status_.SUBMITTED
+    if intake.opinion_id is not None:
+        status = Opinion.objects.filter(pk=intake.opinion_id).values_list("status", flat=True).first() or status
+    return {"tracking_code": intake.tracking_code, "status": status,
+            "status_label": str(Status_(status).label), "due_at": intake.due_at}
+
+
+def _site(code: str) -> tuple[int, int] | None:
+    found = Station.objects.active().filter(code=code).order_by().values_list("id", "region_id")[:1]
+    return found[0] if found else None
+
+
+def _category(code: str) -> int | None:
+    found = Category.objects.filter(code=code, active=True).order_by().values_list("id", flat=True)[:1]
+    return found[0] if found else None
+
+
+# Open sites (id, region id) and active categories (id) by code, cached per process (emptied when a
+# site or category is saved; see ApiConfig.ready): no query for them on each submission.
+SITES: KeyCache[tuple[int, int]] = KeyCache(_site)
+CATEGORIES: KeyCache[int] = KeyCache(_category)
+
+
+def _place(body: SubmitIn) -> tuple[int | None, int | None, int]:
+    """The ids of the site and deputy an opinion is addressed to, and of its region."""
+    station_id = deputy_id = region_id = None
     if body.station:
-        station = Station.objects.active().select_related("region").filter(code=body.station).first()
-        if station is None:
+        site = SITES.get(body.station)
+        if site is None:
             raise CaseError("invalid", _("There is no open liaison site with this code."))
+        station_id, region_id = site
     if body.deputy:
-        deputy = Deputy.objects.public().filter(public_code=body.deputy).first()
-        if deputy is None:
+        deputy = Deputy.objects.public().filter(public_code=body.deputy).order_by().values_list(
+            "id", "home_region_id")[:1]
+        if not deputy:
             raise CaseError("invalid", _("There is no deputy with this code."))
-    if station is None and deputy is None:
+        deputy_id, home_region_id = deputy[0]
+        if station_id is None:
+            sites = list(
+                Station.objects.active().filter(
+                    pk__in=Assignment.objects.current().filter(deputy_id=deputy_id).values("station_id")
+                ).order_by("id").values_list("id", "region_id")[:2]
+            )
+            if len(sites) == 1:
+                station_id = sites[0][0]
+            region_id = sites[0][1] if sites else home_region_id
+    if region_id is None:
         raise CaseError("invalid", _("Choose a liaison site or a deputy."))
-    if station is None:
-        sites = list(
-            Station.objects.active().select_related("region")
-            .filter(pk__in=Assignment.objects.current().filter(deputy=deputy).values("station_id"))[:2]
-        )
-        if len(sites) == 1:
-            station = sites[0]
-        region = sites[0].region if sites else deputy.home_region  # type: ignore[union-attr]
-        if region is None:
-            raise CaseError("invalid", _("Choose a liaison site or a deputy."))
-        return station, deputy, region
-    return station, deputy, station.region
+    return station_id, deputy_id, region_id
 
 
 @router.post(
@@ -141,16 +165,19 @@ def submit(
                                               "same one and gets the first submission back (200)."),
 ) -> Any:
     """Submit an opinion to a liaison site or a deputy. Answers 201 with the tracking code; a retry
-    with the same `Idempotency-Key` (and phone) answers 200 with the same tracking code."""
+    with the same `Idempotency-Key` (and phone) answers 200 with the same tracking code.
+
+    The submission is stored before the answer; the case is registered from it by the task queue
+    within moments (following it before then shows it as received)."""
     phone = body.phone.replace(" ", "")
     try:
         validate_phone(phone)
     except DjangoValidationError as error:
         raise CaseError("invalid", error.messages[0]) from None
     key = _stored_key(idempotency_key, phone)
-    existing = Opinion.objects.filter(idempotency_key=key).first()
+    existing = next(iter(OpinionIntake.objects.filter(idempotency_key=key).order_by()[:1]), None)
     if existing is not None:
-        return Status(200, existing)
+        return Status(200, _answer(existing))
     if not body.consent:
         raise CaseError("invalid", _("Please agree to the privacy notice to submit an opinion."))
     ip = ratelimit.client_ip(request)
@@ -158,17 +185,17 @@ def submit(
         "api-opinion-submit-phone", phone, _rate("OPINION_API_SUBMIT_RATE_PHONE")
     ):
         raise _too_many()
-    category = Category.objects.filter(code=body.category, active=True).first()
-    if category is None:
+    category_id = CATEGORIES.get(body.category)
+    if category_id is None:
         raise CaseError("invalid", _("There is no such category."))
-    station, deputy, region = _place(body)
-    opinion, created = services.submit_opinion(
-        category=category, title=body.title, text=body.text, channel="api", region=region, station=station,
-        deputy=deputy, citizen_name=body.name, citizen_phone=phone, latitude=body.latitude,
-        longitude=body.longitude, consent=True, language=getattr(request, "LANGUAGE_CODE", "zh-hans"),
-        idempotency_key=key,
+    station_id, deputy_id, region_id = _place(body)
+    intake, created = services.receive_submission(
+        idempotency_key=key, category_id=category_id, region_id=region_id, station_id=station_id,
+        deputy_id=deputy_id, title=body.title, text=body.text, channel="api", citizen_name=body.name,
+        citizen_phone=phone, latitude=body.latitude, longitude=body.longitude,
+        language=getattr(request, "LANGUAGE_CODE", "zh-hans"),
     )
-    return Status(201 if created else 200, opinion)
+    return Status(201 if created else 200, _answer(intake))
 
 
 # ---- follow and rate -------------------------------------------------------------------------------
@@ -263,7 +290,32 @@ def _track(opinion: Opinion) -> dict[str, Any]:
              summary="Follow an opinion")
 def track(request: HttpRequest, body: LookupIn) -> Any:
     """The state of an opinion, its handling unit, deadline, reply and public timeline (no staff names)."""
-    return _track(_lookup(request, body))
+    try:
+        return _track(_lookup(request, body))
+    except CaseError as error:
+        received = _received(body) if error.code == "not_found" else None
+        if received is None:
+            raise
+        return received
+
+
+def _received(body: LookupIn) -> dict[str, Any] | None:
+    """A submission stored but not yet registered as a case (moments after the answer): shown as received."""
+    intake = (OpinionIntake.objects.select_related("category", "station")
+              .filter(tracking_code=body.code.strip().upper(), registered_at__isnull=True).first())
+    phone = intake.citizen_phone if intake is not None else ""
+    if intake is None or len(phone) < 4 or not hmac.compare_digest(phone[-4:], body.phone_last4):
+        return None
+    submitted = str(Status_(Status_.SUBMITTED).label)
+    return {
+        "tracking_code": intake.tracking_code, "status": Status_.SUBMITTED, "status_label": submitted,
+        "outcome": "", "outcome_label": "", "category": str(intake.category),
+        "site": intake.station.name if intake.station else None, "unit": None, "merged_into": None,
+        "created_at": intake.created_at, "due_at": intake.due_at, "reply": "", "replied_at": None,
+        "satisfaction": "", "can_rate": False,
+        "timeline": [{"at": intake.created_at, "action": "submit", "label": str(PUBLIC_EVENTS["submit"]),
+                      "status": Status_.SUBMITTED, "status_label": submitted, "note": ""}],
+    }
 
 
 @router.post(

@@ -18,7 +18,7 @@ from django.db.models.functions import Concat
 
 from lianxin.core import clock
 from lianxin.deputies.models import Assignment, Deputy, Level, Seat
-from lianxin.opinions.models import OPEN_STATUSES, Opinion, Outcome, Satisfaction, Status
+from lianxin.opinions.models import OPEN_STATUSES, Channel, Opinion, Outcome, Satisfaction, Status
 from lianxin.regions.models import PATH_END, Region, subtree_q
 from lianxin.stations.models import Station
 from lianxin.units.models import HandlingUnit
@@ -66,7 +66,8 @@ def opinion_figures(region: Region | None = None) -> dict[str, Any]:
     *resolved* counts cases closed with the outcome "resolved" only — not rejected, merged or
     closed-not-resolved ones; *overdue* counts open cases past their current deadline.
     """
-    opinions = Opinion.objects.all()
+    # Citizens' opinions: recommendations from thematic supervision use the same engine but are not "heard".
+    opinions = Opinion.objects.exclude(channel=Channel.SUPERVISION)
     if region is not None:
         opinions = opinions.filter(subtree_q("region_path", region.path))
     closed = Q(status=Status.CLOSED)
@@ -161,5 +162,26 @@ def headline_figures(region: Region | None = None) -> dict[str, Any]:
             "total": units.count(),
             "active": units.filter(active=True).count(),
         },
+        "activities": activity_figures(region),
         "opinions": opinion_figures(region),
+    }
+
+
+def activity_figures(region: Region | None = None) -> dict[str, int]:
+    """Deputies' activities at the sites: held (closed with minutes and attendance), by kind, and attendance."""
+    from lianxin.activities.models import Activity, Attendance, Kind
+    from lianxin.activities.stats import held_activities
+
+    held = Activity.objects.filter(status=Activity.Status.HELD)
+    if region is not None:
+        held = held.filter(subtree_q("region_path", region.path))
+    by_kind = dict(held.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    presence = Attendance.objects.filter(activity__in=held).aggregate(
+        expected=Count("id", filter=Q(expected=True)), attended=Count("id", filter=Q(attended=True)),
+    )
+    return {
+        "held": held_activities(region),
+        "by_kind": {kind: by_kind.get(kind, 0) for kind in Kind.values},
+        "deputy_attendances": presence["attended"],
+        "deputies_expected": presence["expected"],
     }

@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lianxin.accounts.models import Role, User
+from lianxin.core import clock
 from lianxin.core.crypto import lookup_hash
 from lianxin.deputies.models import Assignment, Deputy, Seat
 from lianxin.opinions import notify, services
-from lianxin.opinions.models import Opinion
+from lianxin.opinions.models import Channel, Opinion
 from lianxin.regions.models import Region
 from lianxin.stations.models import Station
 from lianxin.units.models import HandlingUnit
@@ -40,7 +41,24 @@ DEMO_MARKER_SITE = "ST140105001"
 # Deleted in this order by a reset (children before parents). Later issues that add demo data with
 # foreign keys to these rows (activities, opinions …) put their models at the front.
 PURGE_ORDER = [
+    # supervision topics, consultations, activities and bookings (issue 4) and what hangs off them
+    "supervision.Milestone",
+    "supervision.Recommendation",
+    "supervision.Topic_deputies",
+    "supervision.Topic_stations",
+    "legislation.Comment",
+    "legislation.DraftArticle",
+    "legislation.Consultation_stations",
+    "activities.Appointment",
+    "activities.ReceptionSlot",
+    "activities.ActivityFile",
+    "activities.Attendance",
+    "activities.Activity",
+    "activities.ReceptionSchedule",
+    "supervision.Topic",
+    "legislation.Consultation",
     # the case engine's demo opinions (lianxin.demo.opinions) and what hangs off them
+    "opinions.OpinionIntake",
     "opinions.OpinionGram",
     "opinions.Notification",
     "opinions.Supporter",
@@ -75,6 +93,11 @@ STEP_LABELS = {
     "deleted": gettext_lazy("rows deleted"),
     "opinion_plan": gettext_lazy("opinions planned"),
     "opinions": gettext_lazy("opinions handled through the case engine"),
+    "activities": gettext_lazy("activities held at the sites since 2020"),
+    "consultation_comments": gettext_lazy("comments on the draft regulation under consultation"),
+    "supervision": gettext_lazy("recommendations of the supervision topic, routed to handling units"),
+    "reception_days": gettext_lazy("reception days until the end of next month, published, with the deputies on duty"),
+    "bookings": gettext_lazy("bookings of reception slots by citizens"),
 }
 
 
@@ -108,7 +131,10 @@ def registry_present() -> bool:
 def load_demo(
     reset: bool = False, progress: Progress = lambda message: None, spec: DemoSpec | None = None,
     opinions: bool = False,
+    history: bool = True,
 ) -> LoadResult:
+    """``opinions``: also replay the 5,161 opinions (minutes); ``history=False``: the registry only (no
+    activities, consultation, supervision topic, reception days — for tests that build those themselves)."""
     started = time.monotonic()
     # Muted around the outermost atomic: the replayed transitions' on-commit notifications fire at its end.
     with notify.muted(), transaction.atomic():
@@ -122,8 +148,8 @@ def load_demo(
             )
             ensure_accounts(progress)
             ensure_categories()  # the opinion form needs its categories even without the replay
-            if opinions and not Opinion.objects.exists():  # add the case engine's demo opinions
-                load_opinions(progress=lambda key, count, since: _step(progress, key, count, since))
+            if history:  # what is missing of it (a demo made by an older version)
+                load_history(progress, opinions)
             return LoadResult("kept", time.monotonic() - started)
         if registry_present() and not reset:
             raise DemoConflict
@@ -142,10 +168,44 @@ def load_demo(
         restore_users(snapshot, progress)
         ensure_accounts(progress)
         ensure_categories()  # the opinion form needs its categories even without the replay
-        if opinions:
-            # Opt-in until the replay is faster: ~27,000 real transitions take minutes (see the note).
-            load_opinions(progress=lambda key, count, since: _step(progress, key, count, since))
+        if history:
+            load_history(progress, opinions)
     return LoadResult("reset" if reset else "created", time.monotonic() - started)
+
+
+def load_history(progress: Progress, opinions: bool) -> None:
+    """The demo's history after the registry, each part only if it is not there yet: the sites' activities
+    since 2020, the opinions replayed through the case engine (when asked), the open consultation."""
+    from lianxin.activities.demo import load_activities
+    from lianxin.activities.models import Activity, ReceptionSchedule
+    from lianxin.activities.reception_demo import load_reception
+    from lianxin.legislation.demo import load_consultation
+    from lianxin.legislation.models import Consultation
+    from lianxin.supervision.demo import load_supervision
+    from lianxin.supervision.models import Topic
+
+    def step(key: str, count: int, since: float) -> None:
+        _step(progress, key, count, since)
+
+    if not Activity.objects.exists():
+        t = time.monotonic()
+        held = load_activities(progress=lambda message: None)
+        _step(progress, "activities", held, t)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE activities_activity; ANALYZE activities_attendance")
+    # Citizens' opinions (supervision's recommendations go through the same engine but are not counted).
+    if opinions and not Opinion.objects.exclude(channel=Channel.SUPERVISION).exists():
+        load_opinions(progress=step)
+    if not Consultation.objects.exists():
+        load_consultation(progress=step)
+    if not Topic.objects.exists():
+        load_supervision(progress=step)
+    if not ReceptionSchedule.objects.exists():
+        t = time.monotonic()
+        counts = load_reception(clock.now())
+        _step(progress, "reception_days", counts["days"], t)
+        _step(progress, "bookings", counts["bookings"], t)
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -409,7 +469,7 @@ def purge(progress: Progress) -> None:
     here make the database's foreign keys fail the transaction, so nothing is half-deleted.
     """
     t = time.monotonic()
-    Opinion.objects.update(merged_into=None, suggestion=None)  # self- and cross-references first
+    Opinion.objects.update(merged_into=None, suggestion=None, activity=None)  # self- and cross-references first
     Station.objects.update(parent=None)
     Region.objects.update(parent=None)
     total = 0

@@ -217,6 +217,11 @@ class Opinion(models.Model):
         "opinions.Suggestion", verbose_name=_("deputy suggestion"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="opinions",
     )
+    # The activity (a reception day, a visit …) during which it was taken, when entered there.
+    activity = models.ForeignKey(
+        "activities.Activity", verbose_name=_("activity"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="opinions",
+    )
 
     created_at = models.DateTimeField(_("submitted"), default=clock.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), default=clock.now)
@@ -261,6 +266,16 @@ class Opinion(models.Model):
             models.Index(fields=["category", "status", "-created_at"], name="opinion_category_idx"),
             # the deadline sweeper and the "due soon / overdue" queues
             models.Index(fields=["status", "due_at"], name="opinion_due_idx"),
+            # keyword search (PostgreSQL): a rare word's matching ids are sorted by time and checked
+            # against scope and status from the index alone, without reading the rows
+            models.Index(fields=["id"], include=["created_at", "region_path", "status", "station", "unit"],
+                         name="opinion_search_idx"),
+            # an area's filtered list counted from the index alone (urgency, channel, unit … of a district)
+            models.Index(fields=["region_path"], include=["status", "urgency", "channel", "category", "station", "unit",
+                                                          "deputy", "created_at"], name="opinion_area_filter_idx"),
+            # the "unsatisfied" queue: a few per cent of the cases, counted and listed by area
+            models.Index(fields=["region_path", "-created_at", "-id"], condition=Q(satisfaction="unsatisfied"),
+                         name="opinion_unsatisfied_idx"),
         ]
 
     def __str__(self) -> str:
@@ -320,7 +335,11 @@ class OpinionEvent(models.Model):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["opinion", "created_at", "id"], name="event_opinion_idx")]
+        indexes = [
+            models.Index(fields=["opinion", "created_at", "id"], name="event_opinion_idx"),
+            # a unit's cases (its scope, its "replied" tab) from the index alone
+            models.Index(fields=["unit", "action", "opinion"], name="event_unit_action_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.opinion_id} {self.action}"
@@ -497,3 +516,42 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class OpinionIntake(models.Model):
+    """A public submission as it arrived, stored with one INSERT before the answer (201 + tracking code).
+
+    The case engine registers it right after (``services.register_intake``, a task queued on commit;
+    the sweeper retries any left behind), making the ``Opinion`` with the same tracking code, its
+    ``submit`` event, search index and notifications in one transaction. So an acknowledged
+    submission is never lost, and the request does only the cheap part.
+    """
+
+    tracking_code = models.CharField(max_length=12, unique=True, default=new_tracking_code)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey("stations.Station", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    deputy = models.ForeignKey("deputies.Deputy", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    title = models.CharField(max_length=100)
+    text = models.TextField()
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    citizen_name = EncryptedTextField(blank=True)
+    citizen_phone = EncryptedTextField(blank=True)
+    language = models.CharField(max_length=10, default="zh-hans")
+    created_at = models.DateTimeField(default=clock.now)
+    due_at = models.DateTimeField(null=True, blank=True)  # as answered to the citizen
+    opinion = models.OneToOneField(Opinion, null=True, blank=True, on_delete=models.CASCADE, related_name="intake")
+    registered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("received submission")
+        verbose_name_plural = _("received submissions")
+        indexes = [models.Index(fields=["registered_at", "created_at"], name="intake_pending_idx")]
+
+    def __str__(self) -> str:
+        return self.tracking_code

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 
 from .models import Opinion, OpinionGram
@@ -36,12 +37,58 @@ def index_opinion(opinion: Opinion, new: bool = False) -> None:
     )
 
 
+# A keyword whose rarest gram is in at most this many opinions is "selective": the list sorts its
+# matches rather than walking the cases newest first until a page is full (see ``is_selective``).
+RARE = 15_000
+
+
 def filter_keyword(queryset: QuerySet[Opinion], keyword: str) -> QuerySet[Opinion]:
-    """Opinions whose title or text contain every whitespace-separated word of ``keyword``."""
+    """Opinions whose title or text contain every whitespace-separated word of ``keyword``.
+
+    Each word's bigrams narrow the rows through the index. A word that is one bigram (the common
+    two-character keyword) needs nothing more: its gram is in the index exactly when the word is in
+    the title or text. Longer words, and words the bigrams do not cover, are confirmed by substring.
+    """
     words = [w for w in keyword.split() if w]
     for word in words:
-        word_grams = [g for g in grams(word) if len(g) == 2]
+        word_grams = sorted(g for g in grams(word) if len(g) == 2)
         for gram in word_grams:
             queryset = queryset.filter(pk__in=OpinionGram.objects.filter(gram=gram).values("opinion_id"))
-        queryset = queryset.filter(Q(title__icontains=word) | Q(text__icontains=word))
+        if word_grams != [word.lower()]:
+            queryset = queryset.filter(_contains(word))
     return queryset
+
+
+def is_selective(keyword: str, using: str) -> bool:
+    """Whether ``keyword`` matches few enough opinions to sort them all (PostgreSQL; one query).
+
+    Newest first, a list reads the cases in time order and probes the bigram index for each, until
+    a page is full: quick for a common word, but a rare word whose cases are old (供暖 in summer)
+    reads tens of thousands of rows. Its matches are better fetched through the index and sorted.
+    PostgreSQL cannot tell the two apart (it assumes matches spread evenly over time), so the list
+    asks here, counting the rarest gram's opinions up to ``RARE + 1`` from the index alone.
+    """
+    found = sorted({g for word in keyword.split() for g in grams(word) if len(g) == 2})
+    if not found or connections[using].vendor != "postgresql":
+        return False
+    table = OpinionGram._meta.db_table
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f'SELECT min((SELECT count(*) FROM (SELECT 1 FROM "{table}" WHERE "gram" = g LIMIT %s) AS s)) '  # noqa: S608
+            "FROM unnest(%s::varchar[]) AS g",
+            [RARE + 1, found],
+        )
+        (rarest,) = cursor.fetchone()
+    return int(rarest) <= RARE
+
+
+def _contains(word: str) -> Q:
+    """Substring match of title or text; case-insensitive only where case exists.
+
+    A plain ``LIKE`` on the columns lets PostgreSQL estimate from their statistics; the ``UPPER()``
+    of ``icontains`` has none, and its guess of a tiny share of rows turned list queries into
+    nested loops over every bigram match.
+    """
+    if word.lower() == word.upper():  # Chinese characters, digits: no case to ignore
+        return Q(title__contains=word) | Q(text__contains=word)
+    return Q(title__icontains=word) | Q(text__icontains=word)

@@ -32,6 +32,7 @@ from .models import (
     ExtensionRequest,
     Opinion,
     OpinionEvent,
+    OpinionIntake,
     Outcome,
     Satisfaction,
     Status,
@@ -127,12 +128,17 @@ def submit_opinion(
     language: str = "zh-hans",
     idempotency_key: str | None = None,
     actor: User | None = None,
+    tracking_code: str | None = None,
+    activity: Any = None,
     now: datetime.datetime | None = None,
 ) -> tuple[Opinion, bool]:
-    """Register a new opinion; returns (opinion, created). A repeated idempotency key returns the first one."""
+    """Register a new opinion; returns (opinion, created). A repeated idempotency key returns the first one.
+
+    ``tracking_code``: the code already given to the citizen (a received submission, ``register_intake``).
+    """
     now = now or clock.now()
     if idempotency_key:
-        existing = Opinion.objects.filter(idempotency_key=idempotency_key).first()
+        existing = next(iter(Opinion.objects.filter(idempotency_key=idempotency_key).order_by()[:1]), None)
         if existing is not None:
             return existing, False
     if region is None:
@@ -147,6 +153,10 @@ def submit_opinion(
         consent_at=now if consent else None, language=language, idempotency_key=idempotency_key or None,
         created_at=now, updated_at=now, due_at=deadlines.add_working_days(now, rule.accept_days),
     )
+    if tracking_code:
+        opinion.tracking_code = tracking_code
+    if activity is not None:
+        opinion.activity = activity
     try:
         with transaction.atomic():
             opinion.save()
@@ -161,6 +171,104 @@ def submit_opinion(
                 return existing, False
         raise
     return opinion, True
+
+
+def receive_submission(
+    *,
+    idempotency_key: str,
+    category_id: int,
+    region_id: int,
+    station_id: int | None,
+    deputy_id: int | None,
+    title: str,
+    text: str,
+    channel: str,
+    citizen_name: str,
+    citizen_phone: str,
+    latitude: Any = None,
+    longitude: Any = None,
+    language: str = "zh-hans",
+    now: datetime.datetime | None = None,
+) -> tuple[OpinionIntake, bool]:
+    """Store a public submission with one INSERT and answer at once (the fast intake of the public API).
+
+    Returns (intake, created); a repeated ``idempotency_key`` returns the first one. The case is
+    registered from it right after commit by the task queue (``register_intake``); in the queue's
+    immediate mode (no consumer: tests, scripts) it is registered here, in the same transaction.
+    """
+    from huey.contrib.djhuey import HUEY
+
+    now = now or clock.now()
+    urgency = Urgency.NORMAL
+    intake = OpinionIntake(
+        idempotency_key=idempotency_key, category_id=category_id, region_id=region_id, station_id=station_id,
+        deputy_id=deputy_id, title=title.strip(), text=text.strip(), channel=channel,
+        citizen_name=citizen_name.strip(), citizen_phone=citizen_phone.strip(), latitude=latitude,
+        longitude=longitude, language=language, created_at=now,
+        due_at=deadlines.add_working_days(now, deadline_rule(category_id, urgency).accept_days),
+    )
+    try:
+        if HUEY.immediate:
+            with transaction.atomic():
+                intake.save(force_insert=True)
+                register_intake(intake.pk)
+        else:
+            from .tasks import register_intake_task
+
+            if transaction.get_connection().in_atomic_block:
+                with transaction.atomic():  # a savepoint: a clash on the key must not break the caller's
+                    intake.save(force_insert=True)
+            else:
+                intake.save(force_insert=True)  # one INSERT, committed on its own (no BEGIN … COMMIT)
+            # queued once the row is committed (at once here when no transaction is open)
+            transaction.on_commit(lambda: register_intake_task(intake.pk))
+    except IntegrityError:
+        existing = OpinionIntake.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+        raise
+    return intake, True
+
+
+def register_intake(intake_id: int) -> Opinion | None:
+    """Make the case of a received submission (once: the intake row is locked and linked to it)."""
+    with transaction.atomic():
+        intake = (OpinionIntake.objects.select_for_update(of=("self",)).select_related("region")
+                  .filter(pk=intake_id, registered_at__isnull=True).first())
+        if intake is None:  # already registered (a retry, or the sweeper got there first)
+            return None
+        opinion, _created = submit_opinion(
+            category=Category(pk=intake.category_id), title=intake.title, text=intake.text,
+            channel=intake.channel, region=intake.region, station=intake.station_id and _station(intake.station_id),
+            deputy=intake.deputy_id and _deputy(intake.deputy_id), citizen_name=intake.citizen_name,
+            citizen_phone=intake.citizen_phone, latitude=intake.latitude, longitude=intake.longitude,
+            language=intake.language, idempotency_key=intake.idempotency_key,
+            tracking_code=intake.tracking_code, now=intake.created_at,
+        )
+        intake.opinion = opinion
+        intake.registered_at = clock.now()
+        intake.save(update_fields=["opinion", "registered_at"])
+    return opinion
+
+
+def _station(pk: int) -> Any:
+    from lianxin.stations.models import Station
+
+    return Station.objects.only("id", "region_id").get(pk=pk)
+
+
+def _deputy(pk: int) -> Any:
+    from lianxin.deputies.models import Deputy
+
+    return Deputy.objects.only("id").get(pk=pk)
+
+
+def register_pending(older_than: datetime.timedelta = datetime.timedelta(seconds=30), limit: int = 500) -> int:
+    """Register received submissions the queue has not (a lost task, a consumer that was down)."""
+    cutoff = clock.now() - older_than
+    ids = list(OpinionIntake.objects.filter(registered_at__isnull=True, created_at__lt=cutoff)
+               .order_by("created_at").values_list("pk", flat=True)[:limit])
+    return sum(register_intake(pk) is not None for pk in ids)
 
 
 def add_supporter(opinion: Opinion, phone: str, now: datetime.datetime | None = None) -> bool:

@@ -7,12 +7,14 @@ and a ``CaseError`` is shown as it is, with nothing changed. Every read goes thr
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,10 +28,10 @@ from lianxin.accounts.audit import log_action
 from lianxin.accounts.decorators import staff_required
 from lianxin.accounts.models import Role, User
 from lianxin.core import clock
-from lianxin.core.pagination import keyset_page
+from lianxin.core.pagination import Page, keyset_page
 
 from . import bulk as bulk_actions
-from . import deadlines, queues, services, similar, transitions
+from . import deadlines, queues, search, services, similar, transitions
 from .errors import CaseError
 from .export import export_opinions
 from .forms import (
@@ -50,7 +52,14 @@ from .forms import (
 from .models import ExtensionRequest, Opinion, RejectReason, Status
 
 ORDER = ("-created_at", "-id")
+# The list counts matching cases up to this many and then says "more than": an exact count of a
+# city's half a million cases costs more than the page itself.
+COUNT_LIMIT = 1000
 LIST_RELATED = ("category", "station", "deputy", "unit")
+# What the list page shows of each case: no deputy, and none of the long or encrypted columns (a
+# page of 50 would decrypt 100 citizen fields only to throw them away).
+PAGE_RELATED = ("category", "station", "unit")
+PAGE_DEFERRED = ("text", "reply", "citizen_name", "citizen_phone", "station__address", "station__description")
 DETAIL_RELATED = ("category", "station", "deputy", "unit", "region", "assignee", "merged_into")
 DETAIL_TEMPLATE = "opinions/staff/detail.html"
 
@@ -103,26 +112,60 @@ def can_enter(user: User) -> bool:
 # ---- the list -------------------------------------------------------------------------------------
 
 
+def list_page(opinions: Any, cursor: str | None, *, sort_matches: bool = False) -> Page:
+    """One page of the list in two queries: the page's keys (id, time), then its rows.
+
+    An index answers the keys for every candidate row (a keyword's matches are sorted this way);
+    the joins and the wide columns are read for the 50 rows of the page only. ``sort_matches``: the
+    filters match few cases, to be found through their own indexes and sorted, not by reading the
+    time index newest first (the same order, by a time PostgreSQL cannot read from that index).
+    """
+    if sort_matches:
+        opinions = opinions.annotate(
+            sort_at=ExpressionWrapper(F("created_at") + Value(datetime.timedelta(0)), output_field=DateTimeField()))
+        keys = keyset_page(opinions.values_list("id", "sort_at", named=True), ("-sort_at", "-id"), cursor,
+                           settings.PAGE_SIZE)
+    else:
+        keys = keyset_page(opinions.values_list("id", "created_at", named=True), ORDER, cursor, settings.PAGE_SIZE)
+    by_id = {op.pk: op for op in Opinion.objects.filter(pk__in=[key.id for key in keys.rows])
+             .select_related(*PAGE_RELATED).defer(*PAGE_DEFERRED)}
+    return Page(rows=[by_id[key.id] for key in keys.rows if key.id in by_id], next_cursor=keys.next_cursor,
+                has_previous=keys.has_previous)
+
+
+def bounded_count(queryset: Any, limit: int) -> int:
+    """The number of rows, counted only up to ``limit + 1`` (``SELECT count(*) FROM (… LIMIT n)``)."""
+    return int(queryset.order_by().values("pk")[: limit + 1].count())
+
+
 @staff_required
 def opinion_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     now = clock.now()
     queue = queues.normalise(request.GET.get("queue"))
     form = OpinionFilterForm(request.GET or None, user=user)
-    opinions = form.filter(queues.apply(_scoped(user), queue, user, now)).select_related(*LIST_RELATED)
+    opinions = form.filter(queues.apply(_scoped(user), queue, user, now))
     if request.GET.get("export") == "xlsx":
-        return export_opinions(request, user, opinions, {"queue": queue, **form.active_filters()})
-    page = keyset_page(opinions, ORDER, request.GET.get("cursor"), settings.PAGE_SIZE)
+        return export_opinions(request, user, opinions.select_related(*LIST_RELATED),
+                               {"queue": queue, **form.active_filters()})
+    keyword = form.cleaned_data.get("q", "").strip() if form.is_valid() else ""
+    page = list_page(opinions, request.GET.get("cursor"),
+                     sort_matches=bool(keyword) and search.is_selective(keyword, opinions.db))
     soon = queues.due_soon_limit(now)
     for opinion in page.rows:
         opinion.deadline_state = deadline_state(opinion, now, soon)  # type: ignore[attr-defined]
+    total = bounded_count(opinions, COUNT_LIMIT)
+    bulk_form = BulkForm(user=user) if bulk_allowed(user) else None
     return render(request, "opinions/staff/list.html", {
         "form": form,
         "page": page,
-        "total": opinions.count(),
+        "total": min(total, COUNT_LIMIT),
+        "more_than": total > COUNT_LIMIT,
         "queue": queue,
         "queues": [(key, label) for key, (label, _fn) in queues.QUEUES.items()],
-        "bulk_form": BulkForm(user=user) if bulk_allowed(user) else None,
+        "bulk_form": bulk_form,
+        # the bulk form's units as (id, name) pairs: no model instance per option
+        "bulk_units": bulk_form.fields["unit"].queryset.values_list("pk", "name") if bulk_form else (),  # type: ignore[attr-defined]
         "can_enter": can_enter(user),
     })
 
@@ -318,6 +361,16 @@ def _int(value: Any) -> int:
 # ---- intake on a citizen's behalf ----------------------------------------------------------------
 
 
+def _activity_initial(user: User, value: str | None) -> dict[str, Any]:
+    """``?activity=<id>``: an opinion taken during that activity — its site, walk-in, the activity linked."""
+    from lianxin.activities.models import Activity
+
+    activity = Activity.objects.visible_to(user).filter(pk=_int(value)).first() if value else None
+    if activity is None:
+        return {}
+    return {"activity": activity.pk, "station": activity.station_id, "channel": "walk_in"}
+
+
 @staff_required
 def new(request: HttpRequest) -> HttpResponse:
     """Enter an opinion for a citizen (walk-in, phone, home visit).
@@ -328,7 +381,7 @@ def new(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if not can_enter(user):
         raise PermissionDenied
-    form = NewOpinionForm(request.POST or None, user=user)
+    form = NewOpinionForm(request.POST or None, user=user, initial=_activity_initial(user, request.GET.get("activity")))
     candidates: list[Opinion] | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -349,7 +402,7 @@ def new(request: HttpRequest) -> HttpResponse:
                     category=data["category"], title=data["title"], text=data["text"], channel=data["channel"],
                     station=data["station"], deputy=data["deputy"], citizen_name=data["citizen_name"],
                     citizen_phone=data["citizen_phone"], urgency=data["urgency"], consent=True,
-                    idempotency_key=data["idempotency_key"], actor=user,
+                    idempotency_key=data["idempotency_key"], actor=user, activity=data.get("activity"),
                 )
             except CaseError as error:
                 form.add_error(None, str(error.message))

@@ -36,7 +36,10 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def site(request: HttpRequest, code: str) -> HttpResponse:
-    return render(request, "public/site.html", {"page": services.site_with_deputies(code)})
+    from lianxin.activities.reception import bookable_days
+
+    page = services.site_with_deputies(code)
+    return render(request, "public/site.html", {"page": page, "reception_days": bookable_days(page.site, limit=3)})
 
 
 @require_GET

@@ -8,6 +8,8 @@ import re
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lianxin.accounts.models import Role
@@ -16,6 +18,7 @@ from lianxin.opinions.models import Category, Opinion, OpinionEvent, Status
 
 NOW = timezone.make_aware(datetime.datetime(2027, 3, 1, 10, 0))
 URL = "/api/v1/public/opinions"
+TRACK = "/api/v1/public/opinions/track"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 pytestmark = pytest.mark.usefixtures("_clear_cache")
@@ -109,6 +112,70 @@ def test_refusals_speak_chinese_by_default_and_english_when_asked(client, world,
     assert zh["code"] == en["code"] == "invalid"
     assert en["message"] == "Please agree to the privacy notice to submit an opinion."
     assert CJK.search(zh["message"]), zh["message"]
+
+
+def test_a_retry_answers_exactly_what_the_first_submission_answered(client, world, category):
+    first = post(client, URL, body(world), key="key-same-answer")
+    again = post(client, URL, body(world), key="key-same-answer")
+    assert first.status_code == 201 and again.status_code == 200
+    a, b = first.json(), again.json()
+    assert set(a) == set(b) == {"tracking_code", "status", "status_label", "due_at"}
+    assert all(a[name] == b[name] for name in ("tracking_code", "status", "status_label")) and a["status_label"]
+    # The same instant (the first answer is in local time, the retry's as read back: UTC).
+    assert datetime.datetime.fromisoformat(a["due_at"]) == datetime.datetime.fromisoformat(b["due_at"])
+
+
+def test_submit_stores_one_row_and_the_queue_registers_the_case(client, world, category, monkeypatch,
+                                                               django_capture_on_commit_callbacks):
+    """The request only looks up its keys and stores the submission (one INSERT); the case engine makes
+    the case from it afterwards, in a task queued on commit."""
+    from huey.contrib.djhuey import HUEY
+
+    from lianxin.opinions import services
+    from lianxin.opinions.models import OpinionEvent, OpinionGram, OpinionIntake
+
+    monkeypatch.setattr(HUEY, "immediate", False)  # as in production: a consumer registers it
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as queued:
+        response = post(client, URL, body(world), key="key-lean-intake")
+    assert response.status_code == 201, response.content
+    sql = [q["sql"] for q in queries.captured_queries]
+    writes = [q for q in sql if q.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert len(writes) == 1 and writes[0].startswith('INSERT INTO "opinions_opinionintake"'), writes
+    selects = [q for q in sql if q.startswith("SELECT")]
+    assert not any("ORDER BY" in q for q in selects), selects
+    assert not any('FROM "opinions_opinion"' in q for q in selects)  # no case row is read
+    assert len(queued) == 1 and Opinion.objects.count() == 0
+    code = response.json()["tracking_code"]
+
+    # Followed at once, before the queue has run: shown as received.
+    tracked = post(client, TRACK, {"code": code, "phone_last4": "1111"})
+    assert tracked.status_code == 200 and tracked.json()["status"] == "submitted"
+
+    intake = OpinionIntake.objects.get()
+    opinion = services.register_intake(intake.pk)
+    assert opinion is not None and opinion.tracking_code == code
+    assert opinion.station == world.station_a and opinion.region_path == world.station_a.region.path
+    assert opinion.citizen_phone == "13900001111" and opinion.channel == "api"
+    assert opinion.due_at == intake.due_at and opinion.created_at == intake.created_at
+    assert OpinionEvent.objects.filter(opinion=opinion, action="submit").count() == 1
+    assert OpinionGram.objects.filter(opinion=opinion).exists()
+    assert services.register_intake(intake.pk) is None  # once
+    assert Opinion.objects.count() == 1
+
+
+def test_submissions_left_behind_are_registered_by_the_sweep(client, world, category, monkeypatch):
+    from huey.contrib.djhuey import HUEY
+
+    from lianxin.opinions import services
+
+    monkeypatch.setattr(HUEY, "immediate", False)
+    with time_machine.travel(datetime.datetime(2027, 3, 1, 10, 0, tzinfo=datetime.UTC), tick=False):
+        assert post(client, URL, body(world), key="key-left-behind").status_code == 201
+        assert services.register_pending() == 0  # too fresh: its own task is still due
+    with time_machine.travel(datetime.datetime(2027, 3, 1, 10, 5, tzinfo=datetime.UTC), tick=False):
+        assert services.register_pending() == 1
+        assert services.register_pending() == 0
+    assert Opinion.objects.count() == 1
 
 
 def test_a_deputy_code_addresses_the_deputy_at_the_deputys_site(client, world, category):
@@ -231,3 +298,14 @@ def test_public_opinion_endpoints_are_in_the_schema_without_security(client, db)
     submit = schema["paths"]["/api/v1/public/opinions"]["post"]
     assert {"200", "201"} <= set(submit["responses"])
     assert any(p["name"] == "Idempotency-Key" and p["required"] for p in submit["parameters"])
+
+
+def test_a_closed_site_stops_taking_submissions_at_once(client, world, category):
+    from lianxin.stations.models import Station
+
+    assert post(client, URL, body(world), key="key-cached-site-1").status_code == 201  # cached now
+    Station.objects.filter(pk=world.station_a.pk).update(status=Station.Status.INACTIVE)
+    world.station_a.refresh_from_db()
+    world.station_a.save()  # the save signal empties the cache of sites
+    refused = post(client, URL, body(world, phone="13900002222"), key="key-cached-site-2")
+    assert refused.status_code == 422 and refused.json()["code"] == "invalid"

@@ -75,3 +75,37 @@ def test_bad_input_saves_nothing_and_says_why(world, category, client_for):
 def test_units_and_auditors_cannot_enter_opinions(world, client_for):
     for role in (Role.UNIT_STAFF, Role.AUDITOR):
         assert client_for(world.users[role]).get(URL).status_code == 403
+
+
+def _activity(world, station):
+    import datetime
+
+    from django.utils import timezone
+
+    from lianxin.activities import services as activities
+
+    start = timezone.now() - datetime.timedelta(hours=1)
+    return activities.create_activity(world.users[Role.DISTRICT_ADMIN] if station == world.station_a
+                                      else world.users[Role.CITY_ADMIN], station=station, kind="reception",
+                                      title="接待日", starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+
+
+def test_an_opinion_taken_during_an_activity_links_to_it(world, category, client_for):
+    activity = _activity(world, world.station_a)
+    client = client_for(world.users[Role.SITE_MANAGER])
+    page = client.get(URL, {"activity": activity.pk})
+    assert page.status_code == 200
+    assert page.context["form"].initial["station"] == world.station_a.pk
+    assert page.context["form"].initial["channel"] == "walk_in"
+    response = client.post(URL + f"?activity={activity.pk}", form_data(world, category, activity=activity.pk))
+    assert response.status_code == 302
+    assert Opinion.objects.get().activity == activity
+
+
+def test_an_activity_of_another_site_or_area_is_refused(world, category, client_for):
+    elsewhere = _activity(world, world.station_b)  # another district: not visible to the manager
+    client = client_for(world.users[Role.SITE_MANAGER])
+    assert "activity" not in client.get(URL, {"activity": elsewhere.pk}).context["form"].initial
+    response = client.post(URL, form_data(world, category, activity=elsewhere.pk))
+    assert response.status_code == 200 and response.context["form"].errors["activity"]
+    assert not Opinion.objects.exists()

@@ -22,6 +22,7 @@ SECTIONS = {
     "assignments": gettext_lazy("Current assignments"),
     "coverage": gettext_lazy("Coverage gaps"),
     "handling_units": gettext_lazy("Handling units"),
+    "activities": gettext_lazy("Deputies' activities at the sites"),
     "opinions": gettext_lazy("Citizens' opinions"),
 }
 LABELS = {
@@ -40,6 +41,10 @@ LABELS = {
     "deputies_without_site": gettext_lazy("Deputies without a site"),
     "sites_without_deputies": gettext_lazy("Sites without deputies"),
     "sites_with_single_level": gettext_lazy("Sites with deputies of a single level"),
+    "held": gettext_lazy("Activities held"),
+    "by_kind": gettext_lazy("By kind"),
+    "deputy_attendances": gettext_lazy("Deputies present (attendances)"),
+    "deputies_expected": gettext_lazy("Deputies expected"),
     "heard": gettext_lazy("Opinions heard"),
     "resolved": gettext_lazy("Closed as resolved"),
     "not_resolved": gettext_lazy("Closed as not resolved"),
@@ -59,6 +64,10 @@ def _label(section: str, key: str) -> str:
         return str(Level(key).label)
     if section == "by_tier":
         return str(Station.Tier(key).label)
+    if section == "by_kind":
+        from lianxin.activities.models import Kind
+
+        return str(Kind(key).label)
     if section == "by_status":
         return str(Status(key).label)
     if section == "satisfaction":

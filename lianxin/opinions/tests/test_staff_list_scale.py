@@ -1,0 +1,142 @@
+"""The staff list at scale: a bounded count, a typed deputy filter, plainly rendered choices, lean rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from lianxin.accounts.models import Role
+from lianxin.deputies.models import Assignment, Deputy
+from lianxin.opinions import views
+from lianxin.opinions.forms import OpinionFilterForm, PlainSelect
+from lianxin.opinions.tests import staff_helpers
+from lianxin.opinions.tests.staff_helpers import submit
+
+category, english, frozen = staff_helpers.category, staff_helpers.english, staff_helpers.frozen
+
+URL = reverse("opinions:list")
+pytestmark = pytest.mark.usefixtures("frozen", "english")
+
+
+def codes(response):
+    return {op.tracking_code for op in response.context["page"].rows}
+
+
+def test_the_count_stops_at_the_limit_and_says_more_than(world, category, client_for, monkeypatch):
+    monkeypatch.setattr(views, "COUNT_LIMIT", 3)
+    client = client_for(world.users[Role.SITE_MANAGER])
+    for i in range(3):
+        submit(category, world.station_a, title=f"路灯{i}")
+    response = client.get(URL)
+    assert (response.context["total"], response.context["more_than"]) == (3, False)
+    assert "3 records" in response.content.decode()
+    submit(category, world.station_a, title="路灯3")
+    response = client.get(URL)
+    assert (response.context["total"], response.context["more_than"]) == (3, True)
+    assert "More than 3 records" in response.content.decode()
+    # a filter counts its own matches
+    response = client.get(URL, {"q": "路灯3"})
+    assert (response.context["total"], response.context["more_than"]) == (1, False)
+
+
+def test_bounded_count_is_one_limited_query(world, category):
+    from lianxin.opinions.models import Opinion
+
+    for i in range(5):
+        submit(category, world.station_a, title=f"事项{i}")
+    with CaptureQueriesContext(connection) as captured:
+        assert views.bounded_count(Opinion.objects.all(), 2) == 3
+        assert views.bounded_count(Opinion.objects.all(), 10) == 5
+    assert len(captured) == 2 and "LIMIT 3" in captured[0]["sql"]
+
+
+def test_deputy_filter_takes_a_name_a_part_of_it_or_an_id(world, category, client_for):
+    at_a = submit(category, world.station_a, title="路灯不亮", deputy=world.deputy_a)
+    at_b = submit(category, world.station_b, title="积水", deputy=world.deputy_b)
+    submit(category, world.station_b, title="无代表")
+    city = client_for(world.users[Role.CITY_ADMIN])
+    assert codes(city.get(URL, {"deputy": world.deputy_b.name})) == {at_b.tracking_code}
+    assert codes(city.get(URL, {"deputy": world.deputy_a.name[:2]})) == {at_a.tracking_code}
+    assert codes(city.get(URL, {"deputy": str(world.deputy_a.pk)})) == {at_a.tracking_code}
+    assert codes(city.get(URL, {"deputy": "没有这个人"})) == set()
+    # a deputy outside the user's area matches nothing rather than being obeyed
+    manager = client_for(world.users[Role.SITE_MANAGER])
+    assert codes(manager.get(URL, {"deputy": world.deputy_b.name})) == set()
+    assert codes(manager.get(URL, {"deputy": world.deputy_a.name})) == {at_a.tracking_code}
+
+
+def test_the_filter_bar_does_not_load_deputies(world, category, client_for):
+    """Thousands of deputies in a city: the bar is a text box, whatever their number."""
+    client = client_for(world.users[Role.CITY_ADMIN])
+
+    def page():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(URL)
+        return len(captured), response.content.decode()
+
+    few, _html = page()
+    for i in range(30):
+        deputy = Deputy.objects.create(name=f"新代表{i}", gender="f")
+        Assignment.objects.create(deputy=deputy, station=world.station_a, started_on="2024-01-01")
+    many, html = page()
+    assert many == few
+    assert "新代表" not in html and 'name="deputy"' in html
+
+
+def test_plain_select_marks_the_choice_and_escapes_labels(world):
+    form = OpinionFilterForm({"site": str(world.station_b.pk)}, user=world.users[Role.CITY_ADMIN])
+    html = str(form["site"])
+    assert f'<option value="{world.station_b.pk}" selected>{world.station_b.name}</option>' in html
+    assert f'<option value="{world.station_a.pk}">' in html
+    assert 'name="site"' in html and 'class="form-select"' in html
+    widget = PlainSelect(choices=[("", "全部"), ("1", "<b>&</b>")])
+    assert '<option value="1">&lt;b&gt;&amp;&lt;/b&gt;</option>' in widget.render("x", None)
+    assert '<option value="" selected>' in widget.render("x", None)
+
+
+def test_rows_of_the_page_leave_the_long_and_encrypted_columns_unread(world, category, client_for):
+    submit(category, world.station_a, title="路灯", text="很长的内容" * 100)
+    response = client_for(world.users[Role.SITE_MANAGER]).get(URL)
+    row = response.context["page"].rows[0]
+    assert {"text", "reply", "citizen_name", "citizen_phone"} <= row.get_deferred_fields()
+
+
+def test_selective_keywords_page_the_same_way(world, category, client_for, settings, monkeypatch):
+    """A keyword with few matches is sorted by a computed time: same order, same cursors, no overlap."""
+    import datetime
+
+    from lianxin.opinions import search
+    from lianxin.opinions.tests.staff_helpers import NOW
+
+    settings.PAGE_SIZE = 2
+    made = [submit(category, world.station_a, title=f"路灯{i}", now=NOW - datetime.timedelta(hours=i)).tracking_code
+            for i in range(5)]
+    submit(category, world.station_a, title="别的事", text="垃圾清运")
+    client = client_for(world.users[Role.SITE_MANAGER])
+
+    def walk():
+        seen, cursor = [], None
+        for _page in range(3):
+            response = client.get(URL, {"q": "路灯", **({"cursor": cursor} if cursor else {})})
+            seen += [op.tracking_code for op in response.context["page"].rows]
+            cursor = response.context["page"].next_cursor
+        return seen, cursor
+
+    assert walk() == (made, None)
+    monkeypatch.setattr(search, "is_selective", lambda keyword, using: True)
+    assert walk() == (made, None)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan choice is made on PostgreSQL only")
+def test_is_selective_counts_the_rarest_gram(world, category, monkeypatch):
+    from lianxin.opinions import search
+
+    for i in range(3):
+        submit(category, world.station_a, title=f"路灯坏了{i}", text="小区里")
+    submit(category, world.station_a, title="噪音", text="小区里")
+    monkeypatch.setattr(search, "RARE", 2)
+    assert search.is_selective("噪音", "default")  # one opinion
+    assert not search.is_selective("路灯", "default")  # three
+    assert search.is_selective("小区 噪音", "default")  # the rarest decides
+    assert search.is_selective("地铁", "default")  # none at all
+    assert not search.is_selective("a", "default")  # no gram: nothing to count
