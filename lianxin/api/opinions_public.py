@@ -102,7 +102,7 @@ def _stored_key(key: str, phone: str) -> str:
 
 def _answer(intake: OpinionIntake) -> dict[str, Any]:
     """What a submission answers: the tracking code, the state (submitted until the case moves on), the deadline."""
-    status = Status_.SUBMITTED
+    status: str = Status_.SUBMITTED
     if intake.opinion_id is not None:
         status = Opinion.objects.filter(pk=intake.opinion_id).values_list("status", flat=True).first() or status
     return {"tracking_code": intake.tracking_code, "status": status,
