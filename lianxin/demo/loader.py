@@ -160,17 +160,31 @@ def load_demo(
         plan = build_plan(spec)
         _step(progress, "plan", len(plan.persons), planned)
         write_plan(plan, progress)
-        if connection.vendor == "postgresql":
-            # Fresh statistics for the bulk-loaded tables (it sees this transaction's rows), so the
-            # planner does not treat them as empty for the rest of the load and the first requests.
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        # Fresh statistics for the bulk-loaded tables (it sees this transaction's rows), so the
+        # planner does not treat them as empty for the rest of the load and the first requests.
+        analyze()
         restore_users(snapshot, progress)
         ensure_accounts(progress)
         ensure_categories()  # the opinion form needs its categories even without the replay
         if history:
             load_history(progress, opinions)
     return LoadResult("reset" if reset else "created", time.monotonic() - started)
+
+
+def analyze(labels: list[str] | None = None) -> None:
+    """ANALYZE the project's tables (or the given models') on PostgreSQL; nothing on SQLite.
+
+    Never a database-wide ANALYZE: inside a long transaction it would hold locks on the cluster's shared
+    catalogs until the end, and another database's ANALYZE (a second test worker) would wait for them.
+    """
+    if connection.vendor != "postgresql":
+        return
+    models = [apps.get_model(label) for label in labels] if labels else [
+        m for m in apps.get_models() if m.__module__.startswith("lianxin.")
+    ]
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def load_history(progress: Progress, opinions: bool) -> None:
@@ -191,9 +205,7 @@ def load_history(progress: Progress, opinions: bool) -> None:
         t = time.monotonic()
         held = load_activities(progress=lambda message: None)
         _step(progress, "activities", held, t)
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE activities_activity; ANALYZE activities_attendance")
+        analyze(["activities.Activity", "activities.Attendance"])
     # Citizens' opinions (supervision's recommendations go through the same engine but are not counted).
     if opinions and not Opinion.objects.exclude(channel=Channel.SUPERVISION).exists():
         load_opinions(progress=step)

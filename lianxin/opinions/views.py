@@ -29,6 +29,7 @@ from lianxin.accounts.decorators import staff_required
 from lianxin.accounts.models import Role, User
 from lianxin.core import clock
 from lianxin.core.pagination import Page, keyset_page
+from lianxin.core.pagination import _encode as encode_cursor  # the cursor format of keyset_page
 
 from . import bulk as bulk_actions
 from . import deadlines, queues, search, services, similar, transitions
@@ -112,25 +113,35 @@ def can_enter(user: User) -> bool:
 # ---- the list -------------------------------------------------------------------------------------
 
 
-def list_page(opinions: Any, cursor: str | None, *, sort_matches: bool = False) -> Page:
+def list_page(opinions: Any, cursor: str | None, *, sort_matches: bool = False) -> tuple[Page, int | None]:
     """One page of the list in two queries: the page's keys (id, time), then its rows.
 
-    An index answers the keys for every candidate row (a keyword's matches are sorted this way);
-    the joins and the wide columns are read for the 50 rows of the page only. ``sort_matches``: the
-    filters match few cases, to be found through their own indexes and sorted, not by reading the
-    time index newest first (the same order, by a time PostgreSQL cannot read from that index).
+    An index answers the keys for every candidate row; the joins and the wide columns are read for
+    the 50 rows of the page only. ``sort_matches``: the filters match few cases, to be found through
+    their own indexes and sorted, not by reading the time index newest first (the same order, by a
+    time PostgreSQL cannot read from that index). All of them are read to be sorted anyway, so the
+    first page takes up to ``COUNT_LIMIT + 1`` keys and returns their number as the count too;
+    otherwise the count is None (the caller counts).
     """
+    size, total = settings.PAGE_SIZE, None
     if sort_matches:
         opinions = opinions.annotate(
             sort_at=ExpressionWrapper(F("created_at") + Value(datetime.timedelta(0)), output_field=DateTimeField()))
-        keys = keyset_page(opinions.values_list("id", "sort_at", named=True), ("-sort_at", "-id"), cursor,
-                           settings.PAGE_SIZE)
+        keys_query, order = opinions.values_list("id", "sort_at", named=True), ("-sort_at", "-id")
     else:
-        keys = keyset_page(opinions.values_list("id", "created_at", named=True), ORDER, cursor, settings.PAGE_SIZE)
+        keys_query, order = opinions.values_list("id", "created_at", named=True), ORDER
+    if sort_matches and not cursor:
+        found = keyset_page(keys_query, order, None, COUNT_LIMIT)
+        total = len(found.rows) + (1 if found.next_cursor else 0)
+        keys = Page(rows=found.rows[:size], has_previous=False, next_cursor=(
+            encode_cursor([found.rows[size - 1].sort_at, found.rows[size - 1].id]) if total > size else None))
+    else:
+        keys = keyset_page(keys_query, order, cursor, size)
     by_id = {op.pk: op for op in Opinion.objects.filter(pk__in=[key.id for key in keys.rows])
              .select_related(*PAGE_RELATED).defer(*PAGE_DEFERRED)}
-    return Page(rows=[by_id[key.id] for key in keys.rows if key.id in by_id], next_cursor=keys.next_cursor,
+    page = Page(rows=[by_id[key.id] for key in keys.rows if key.id in by_id], next_cursor=keys.next_cursor,
                 has_previous=keys.has_previous)
+    return page, total
 
 
 def bounded_count(queryset: Any, limit: int) -> int:
@@ -149,12 +160,13 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
         return export_opinions(request, user, opinions.select_related(*LIST_RELATED),
                                {"queue": queue, **form.active_filters()})
     keyword = form.cleaned_data.get("q", "").strip() if form.is_valid() else ""
-    page = list_page(opinions, request.GET.get("cursor"),
-                     sort_matches=bool(keyword) and search.is_selective(keyword, opinions.db))
+    page, total = list_page(opinions, request.GET.get("cursor"),
+                            sort_matches=bool(keyword) and search.is_selective(keyword, opinions.db))
     soon = queues.due_soon_limit(now)
     for opinion in page.rows:
         opinion.deadline_state = deadline_state(opinion, now, soon)  # type: ignore[attr-defined]
-    total = bounded_count(opinions, COUNT_LIMIT)
+    if total is None:
+        total = bounded_count(opinions, COUNT_LIMIT)
     bulk_form = BulkForm(user=user) if bulk_allowed(user) else None
     return render(request, "opinions/staff/list.html", {
         "form": form,

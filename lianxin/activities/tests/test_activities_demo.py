@@ -7,14 +7,14 @@ import time
 from collections import Counter
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.test import override_settings
 
 from lianxin.activities import demo as demo_activities
 from lianxin.activities.models import Activity, Attendance, Kind
 from lianxin.activities.stats import held_activities
-from lianxin.demo.loader import load_demo
+from lianxin.demo.loader import analyze, load_demo
 from lianxin.deputies.models import Assignment
 from lianxin.regions.models import Region
 
@@ -31,9 +31,7 @@ def demo(django_db_setup, django_db_blocker):
         started = time.monotonic()
         RESULT["count"] = demo_activities.load_activities(NOW, lambda message: None)
         RESULT["seconds"] = time.monotonic() - started
-        if connection.vendor == "postgresql":  # as the demo loader does after its bulk load
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        analyze()  # as the demo loader does after its bulk load
         yield
         transaction.set_rollback(True)
 

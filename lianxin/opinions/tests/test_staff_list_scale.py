@@ -125,6 +125,16 @@ def test_selective_keywords_page_the_same_way(world, category, client_for, setti
     assert walk() == (made, None)
     monkeypatch.setattr(search, "is_selective", lambda keyword, using: True)
     assert walk() == (made, None)
+    # the first page counts what it sorted: no count query of its own, the same totals
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(URL, {"q": "路灯"})
+    assert (response.context["total"], response.context["more_than"]) == (5, False)
+    assert not any("COUNT(" in query["sql"] for query in captured.captured_queries)
+    monkeypatch.setattr(views, "COUNT_LIMIT", 3)
+    response = client.get(URL, {"q": "路灯"})
+    assert (response.context["total"], response.context["more_than"]) == (3, True)
+    assert [op.tracking_code for op in response.context["page"].rows] == made[:2]
+    assert client.get(URL, {"q": "路灯", "cursor": response.context["page"].next_cursor}).context["total"] == 3
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan choice is made on PostgreSQL only")
