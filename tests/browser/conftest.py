@@ -42,6 +42,23 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _live_server_shares_the_connection(request):
+    """On SQLite's in-memory test database the live server's threads use this thread's connection: keep it
+    shared for the whole browser test (requests still closing when a page is left use it too)."""
+    from django.db import connections
+
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    shared = [c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()]
+    for conn in shared:
+        conn.inc_thread_sharing()
+    yield
+    for conn in shared:
+        conn.dec_thread_sharing()
+
+
 @pytest.fixture
 def phone(browser, live_server):
     """A phone-sized page (360×740, touch) with Chinese as the browser language."""

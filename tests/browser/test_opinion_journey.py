@@ -5,6 +5,7 @@ and rates it."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from lianxin.opinions.models import Category, Opinion, Outcome, Status
 from lianxin.testing import PASSWORD, make_user
@@ -56,7 +57,9 @@ def test_citizen_submits_manager_transfers_unit_replies_citizen_rates(browser, l
     desk.locator("[data-action=transfer] .accordion-button").click()
     transfer = desk.get_by_test_id("form-transfer")
     transfer.get_by_label("承办单位").select_option(value=str(office.pk))
-    with desk.expect_navigation():
+    desk.wait_for_load_state("networkidle")  # the deadline preview (htmx) has answered
+    expect(transfer.locator("button[type=submit]")).to_be_visible()
+    with desk.expect_navigation(timeout=45_000):
         transfer.locator("button[type=submit]").click()
     opinion.refresh_from_db()
     assert opinion.status == Status.TRANSFERRED and opinion.unit_id == office.pk
