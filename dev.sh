@@ -47,6 +47,8 @@ setup_browser() {
   [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
   # PDF documents (WeasyPrint) lay out text with Pango.
   ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+  # The production cache and queue (rate limits counted in one round trip) are tested on a real Redis.
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
       log "installing ${missing[*]}"

@@ -177,7 +177,7 @@ else:
 # The cache holds rate-limit counters: shared by every process through Redis in production;
 # per-process memory in the embedded default (one web process there).
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "lianxin.core.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lianxin"}}
 # Behind a reverse proxy, the request header that carries the client address (e.g. HTTP_X_FORWARDED_FOR).

@@ -175,16 +175,17 @@ def submit(
     except DjangoValidationError as error:
         raise CaseError("invalid", error.messages[0]) from None
     key = _stored_key(idempotency_key, phone)
-    existing = next(iter(OpinionIntake.objects.filter(idempotency_key=key).order_by()[:1]), None)
-    if existing is not None:
-        return Status(200, _answer(existing))
     if not body.consent:
         raise CaseError("invalid", _("Please agree to the privacy notice to submit an opinion."))
+    # A retry counts as a request too (one round trip for both limits), but still gets its answer when
+    # over the limit; the retry key is otherwise checked by the INSERT itself (no read first).
     ip = ratelimit.client_ip(request)
-    if not ratelimit.hit("api-opinion-submit-ip", ip, _rate("OPINION_API_SUBMIT_RATE_IP")) or not ratelimit.hit(
-        "api-opinion-submit-phone", phone, _rate("OPINION_API_SUBMIT_RATE_PHONE")
-    ):
-        raise _too_many()
+    if not ratelimit.hit_all(("api-opinion-submit-ip", ip, _rate("OPINION_API_SUBMIT_RATE_IP")),
+                             ("api-opinion-submit-phone", phone, _rate("OPINION_API_SUBMIT_RATE_PHONE"))):
+        existing = OpinionIntake.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise _too_many()
+        return Status(200, _answer(existing))
     category_id = CATEGORIES.get(body.category)
     if category_id is None:
         raise CaseError("invalid", _("There is no such category."))

@@ -7,6 +7,9 @@ processes share the counters only through a shared cache: use Redis in productio
 cache shares them but its ``incr`` is a get-then-set); the default local-memory cache limits each
 process on its own.
 
+On Redis (``lianxin.core.cache.RedisCache``) ``hit_all`` counts several limits in one round trip
+(a small Lua script: INCR, and EXPIRE on the first hit of a window), which the public submission uses.
+
 Keys are hashed before they reach the cache: phone numbers are personal data.
 """
 
@@ -16,9 +19,25 @@ import hashlib
 import time
 from dataclasses import dataclass
 
+from typing import Any
+
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpRequest
+
+from .cache import RedisCache
+
+# INCR each key; on a counter's first hit set its expiry (the window plus a second). Answers the counts.
+_HIT_ALL = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+  counts[i] = count
+end
+return counts
+"""
+_scripts: dict[int, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -53,6 +72,28 @@ def hit(scope: str, key: str, rate: Rate) -> bool:
         cache.add(cache_key, 1, timeout=rate.window + 1)
         count = 1
     return count <= rate.limit
+
+
+def hit_all(*limits: tuple[str, str, Rate]) -> bool:
+    """Count one event for each (scope, key, rate); True while every count is within its limit.
+
+    Unlike ``hit(a) and hit(b)`` every limit is counted, even when an earlier one is already over.
+    On Redis this is one round trip; on other caches it is ``hit`` for each.
+    """
+    active = [(scope, key, rate) for scope, key, rate in limits if key and rate.limit > 0]
+    if not active:
+        return True
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return all([hit(scope, key, rate) for scope, key, rate in active])
+    now = time.time()
+    keys = [backend.make_key(_cache_key(scope, key, rate, now)) for scope, key, rate in active]
+    client = backend._cache.get_client(write=True)
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_HIT_ALL)
+    counts = script(keys=keys, args=[rate.window + 1 for _scope, _key, rate in active])
+    return all(int(count) <= rate.limit for count, (_scope, _key, rate) in zip(counts, active, strict=True))
 
 
 def exceeded(scope: str, key: str, rate: Rate) -> bool:

@@ -158,10 +158,12 @@ class OpinionQuerySet(models.QuerySet["Opinion"]):
         def for_unit(staff: User) -> OpinionQuerySet:
             if not staff.unit_id:
                 return self.none()
-            # Now with the unit, or with it before (returned, reopened elsewhere): a subquery
-            # rather than a join, so no DISTINCT over large lists.
-            earlier = OpinionEvent.objects.filter(unit_id=staff.unit_id).values("opinion_id")
-            return self.filter(Q(unit_id=staff.unit_id) | Q(pk__in=earlier))
+            # Now with the unit, or with it before (returned, reopened elsewhere): one id subquery
+            # (a UNION of two index scans) rather than an OR, which would make the database test every
+            # case of the table against the event subquery; and no join, so no DISTINCT over large lists.
+            earlier = OpinionEvent.objects.filter(unit_id=staff.unit_id).order_by().values("opinion_id")
+            now = Opinion.objects.filter(unit_id=staff.unit_id).order_by().values("pk")
+            return self.filter(pk__in=earlier.union(now))
 
         return scope_filter(  # type: ignore[return-value]
             self, user, area=lambda region: self.filter(subtree_q("region_path", region.path)),

@@ -192,42 +192,72 @@ def receive_submission(
 ) -> tuple[OpinionIntake, bool]:
     """Store a public submission with one INSERT and answer at once (the fast intake of the public API).
 
-    Returns (intake, created); a repeated ``idempotency_key`` returns the first one. The case is
-    registered from it right after commit by the task queue (``register_intake``); in the queue's
-    immediate mode (no consumer: tests, scripts) it is registered here, in the same transaction.
+    Returns (intake, created); a repeated ``idempotency_key`` returns the first one (the INSERT skips
+    it, ``ON CONFLICT DO NOTHING``, and the first is read back). The case is registered from it right
+    after commit by the task queue (``register_intake``); in the queue's immediate mode (no consumer:
+    tests, scripts) it is registered here, in the same transaction.
     """
     from huey.contrib.djhuey import HUEY
 
     now = now or clock.now()
-    urgency = Urgency.NORMAL
     intake = OpinionIntake(
         idempotency_key=idempotency_key, category_id=category_id, region_id=region_id, station_id=station_id,
         deputy_id=deputy_id, title=title.strip(), text=text.strip(), channel=channel,
         citizen_name=citizen_name.strip(), citizen_phone=citizen_phone.strip(), latitude=latitude,
         longitude=longitude, language=language, created_at=now,
-        due_at=deadlines.add_working_days(now, deadline_rule(category_id, urgency).accept_days),
+        due_at=deadlines.add_working_days(now, deadline_rule(category_id, Urgency.NORMAL).accept_days),
     )
-    try:
-        if HUEY.immediate:
-            with transaction.atomic():
-                intake.save(force_insert=True)
+    if HUEY.immediate:
+        with transaction.atomic():
+            created = _insert_intake(intake)
+            if created:
                 register_intake(intake.pk)
+    else:
+        # One INSERT, committed on its own in autocommit mode (no BEGIN … COMMIT); inside a caller's
+        # transaction a savepoint keeps a failure from breaking it.
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                created = _insert_intake(intake)
         else:
+            created = _insert_intake(intake)
+        if created:
             from .tasks import register_intake_task
 
-            if transaction.get_connection().in_atomic_block:
-                with transaction.atomic():  # a savepoint: a clash on the key must not break the caller's
-                    intake.save(force_insert=True)
-            else:
-                intake.save(force_insert=True)  # one INSERT, committed on its own (no BEGIN … COMMIT)
             # queued once the row is committed (at once here when no transaction is open)
             transaction.on_commit(lambda: register_intake_task(intake.pk))
-    except IntegrityError:
-        existing = OpinionIntake.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing, False
-        raise
+    if not created:
+        return OpinionIntake.objects.get(idempotency_key=idempotency_key), False
     return intake, True
+
+
+_INTAKE_INSERT: dict[str, tuple[list[Any], str]] = {}
+
+
+def _insert_intake(intake: OpinionIntake) -> bool:
+    """INSERT the intake unless its idempotency key is stored already; sets its pk. True if inserted.
+
+    The statement is built once per database vendor from the model's fields (Django's ``save`` compiles
+    it on every call, which is most of the CPU of a submission), and the values are prepared by the
+    fields themselves (encryption of name and phone included)."""
+    connection = transaction.get_connection()
+    if connection.vendor not in _INTAKE_INSERT:
+        fields = [f for f in OpinionIntake._meta.concrete_fields if not f.primary_key]
+        quote = connection.ops.quote_name
+        sql = (f"INSERT INTO {quote(OpinionIntake._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+               f"VALUES ({', '.join(['%s'] * len(fields))}) "
+               f"ON CONFLICT ({quote('idempotency_key')}) DO NOTHING RETURNING {quote(OpinionIntake._meta.pk.column)}")
+        _INTAKE_INSERT[connection.vendor] = (fields, sql)
+    fields, sql = _INTAKE_INSERT[connection.vendor]
+    params = [f.get_db_prep_save(f.pre_save(intake, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    intake.pk = row[0]
+    intake._state.adding = False
+    intake._state.db = connection.alias
+    return True
 
 
 def register_intake(intake_id: int) -> Opinion | None:
