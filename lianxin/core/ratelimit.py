@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-
 from typing import Any
 
 from django.conf import settings

@@ -243,7 +243,8 @@ def _insert_intake(intake: OpinionIntake) -> bool:
     if connection.vendor not in _INTAKE_INSERT:
         fields = [f for f in OpinionIntake._meta.concrete_fields if not f.primary_key]
         quote = connection.ops.quote_name
-        sql = (f"INSERT INTO {quote(OpinionIntake._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        # Only the model's own (quoted) table and column names go into the text; values are parameters.
+        sql = (f"INSERT INTO {quote(OpinionIntake._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
                f"VALUES ({', '.join(['%s'] * len(fields))}) "
                f"ON CONFLICT ({quote('idempotency_key')}) DO NOTHING RETURNING {quote(OpinionIntake._meta.pk.column)}")
         _INTAKE_INSERT[connection.vendor] = (fields, sql)
