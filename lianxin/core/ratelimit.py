@@ -82,7 +82,7 @@ def hit_all(*limits: tuple[str, str, Rate]) -> bool:
     active = [(scope, key, rate) for scope, key, rate in limits if key and rate.limit > 0]
     if not active:
         return True
-    backend = caches["default"]
+    backend: Any = caches["default"]
     if not isinstance(backend, RedisCache):
         return all([hit(scope, key, rate) for scope, key, rate in active])
     now = time.time()
