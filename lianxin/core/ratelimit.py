@@ -82,9 +82,9 @@ def hit_all(*limits: tuple[str, str, Rate]) -> bool:
     active = [(scope, key, rate) for scope, key, rate in limits if key and rate.limit > 0]
     if not active:
         return True
-    backend: Any = caches["default"]
-    if not isinstance(backend, RedisCache):
+    if not isinstance(caches["default"], RedisCache):
         return all([hit(scope, key, rate) for scope, key, rate in active])
+    backend: Any = caches["default"]
     now = time.time()
     keys = [backend.make_key(_cache_key(scope, key, rate, now)) for scope, key, rate in active]
     client = backend._cache.get_client(write=True)
