@@ -217,14 +217,19 @@ def site_schedules(station: Station) -> list[ReceptionSchedule]:
 
 
 def build_rota(station: Station, year: int, minimum: int | None = None,
-               schedules: list[ReceptionSchedule] | None = None) -> Rota:
+               schedules: list[ReceptionSchedule] | None = None, now: datetime.datetime | None = None) -> Rota:
     """Spread the site's group deputies over the year's reception days, ``deputies_per_day`` each.
 
-    Round robin over the deputies (ordered by name): every deputy gets ⌊duties ÷ deputies⌋ or one
-    more, the fairest spread there is — so a deputy who still stays under the minimum can only be
-    helped by more reception days or more deputies per day, and is listed as a warning.
+    Days already past keep the deputies who were on duty at them (none if the day was never held or
+    was cancelled). Each coming day takes the deputies with the fewest duties so far in the year,
+    then those whose last duty is longest ago, then by name: from an empty year this is a round
+    robin (every deputy gets ⌊duties ÷ deputies⌋ or one more, the fairest spread there is), and a
+    deputy who missed earlier days is put on duty sooner. A deputy who still stays under the yearly
+    minimum can only be helped by more reception days or more deputies per day, and is listed as a
+    warning.
     """
     minimum = min_duties_per_year() if minimum is None else minimum
+    today = timezone.localdate(now or clock.now())
     deputies = services.group_deputies(station)
     rota = Rota(station=station, year=year, minimum=minimum, deputies=deputies)
     schedules = site_schedules(station) if schedules is None else schedules
@@ -234,15 +239,27 @@ def build_rota(station: Station, year: int, minimum: int | None = None,
             if occ.day is not None:
                 days.append((occ.day, schedule))
     days.sort(key=lambda pair: (pair[0], pair[1].pk))
-    pointer = 0
+    held: dict[tuple[int, datetime.date], list[int]] = defaultdict(list)
+    if days and days[0][0] < today:
+        past = (Attendance.objects.filter(
+            activity__station=station, activity__kind=Kind.RECEPTION, activity__schedule__in=schedules,
+            activity__starts_at__date__gte=days[0][0], activity__starts_at__date__lt=today, on_duty=True,
+        ).exclude(activity__status=Activity.Status.CANCELLED)
+            .values_list("activity__schedule_id", "activity__starts_at", "deputy_id").order_by("deputy__name"))
+        for schedule_id, starts_at, deputy_id in past:
+            held[(schedule_id, timezone.localtime(starts_at).date())].append(deputy_id)
+    by_pk = {d.pk: d for d in deputies}
+    order = {d.pk: i for i, d in enumerate(deputies)}
+    last: dict[int, datetime.date] = {}
     for day, schedule in days:
-        chosen: list[Deputy] = []
-        if deputies:
-            for _i in range(min(schedule.deputies_per_day, len(deputies))):
-                chosen.append(deputies[pointer % len(deputies)])
-                pointer += 1
+        if day < today:
+            chosen = [by_pk[pk] for pk in held.get((schedule.pk, day), []) if pk in by_pk]
+        else:
+            chosen = sorted(deputies, key=lambda d: (rota.counts.get(d.pk, 0), last.get(d.pk, datetime.date.min),
+                                                     order[d.pk]))[:schedule.deputies_per_day]
         for deputy in chosen:
             rota.counts[deputy.pk] = rota.counts.get(deputy.pk, 0) + 1
+            last[deputy.pk] = day
         rota.days.append((day, schedule, chosen))
     return rota
 
@@ -256,7 +273,7 @@ def apply_rota(user: User, station: Station, year: int, *, request: Any = None,
     now = now or clock.now()
     if not services.can_organise(user, station):
         raise ActivityError("not_allowed", _("You may not organise activities at this site."))
-    rota = build_rota(station, year)
+    rota = build_rota(station, year, now=now)
     wanted = {(sched.pk, day): {d.pk for d in deps} for day, sched, deps in rota.days}
     days = (Activity.objects.filter(station=station, kind=Kind.RECEPTION, schedule__isnull=False,
                                     status__in=[Activity.Status.PLANNED, Activity.Status.PUBLISHED],

@@ -31,6 +31,7 @@ from .test_reception_common import (
 )
 
 D = datetime.date
+NEW_YEAR = at(2026, 1, 1, 0)  # a rota planned before the year begins: every day is to come
 
 
 @pytest.fixture(autouse=True)
@@ -229,7 +230,7 @@ def test_publish_by_hand(world: Any) -> None:
 def test_rota_reaches_the_minimum(world: Any) -> None:
     add_deputies(world.station_a, 4)  # with deputy_a: five deputies, 12 days × 2 = 24 duties
     make_schedule(world.station_a)
-    rota = reception.build_rota(world.station_a, 2026)
+    rota = reception.build_rota(world.station_a, 2026, now=NEW_YEAR)
     assert len(rota.days) == 12
     assert sorted(rota.counts.values()) == [4, 5, 5, 5, 5]
     assert rota.short == []
@@ -239,10 +240,10 @@ def test_rota_reaches_the_minimum(world: Any) -> None:
 def test_rota_warns_about_deputies_under_the_minimum(world: Any, settings: Any) -> None:
     add_deputies(world.station_a, 14)  # fifteen deputies, 24 duties: nine get two, six get one
     make_schedule(world.station_a)
-    rota = reception.build_rota(world.station_a, 2026)
+    rota = reception.build_rota(world.station_a, 2026, now=NEW_YEAR)
     assert len(rota.short) == 6 and all(count == 1 for _d, count in rota.short)
     settings.RECEPTION_MIN_DUTIES_PER_YEAR = 1
-    assert reception.build_rota(world.station_a, 2026).short == []
+    assert reception.build_rota(world.station_a, 2026, now=NEW_YEAR).short == []
 
 
 def test_rota_without_days_warns_everyone(world: Any) -> None:
@@ -250,11 +251,37 @@ def test_rota_without_days_warns_everyone(world: Any) -> None:
     assert rota.days == [] and [d for d, _c in rota.short] == [world.deputy_a]
 
 
+def test_rota_keeps_past_days_and_puts_who_missed_them_on_duty_first(world: Any) -> None:
+    """Days already past keep who was on duty (none when never held); the coming days favour the
+    deputies with the fewest duties so far, so everyone still can reach the minimum."""
+    extra = add_deputies(world.station_a, 3, prefix="丁")  # 丁00..02 sort before 李明华 (deputy_a)
+    schedule = make_schedule(world.station_a, deputies_per_day=1, valid_from=D(2026, 6, 1))
+    with time_machine.travel(at(2026, 5, 20, 10), tick=False):
+        days = reception.generate_days(manager(world), schedule, D(2026, 6, 1), D(2026, 8, 31)).created
+    assert len(days) == 3  # the first Fridays of June, July, August (NOW is 25 September)
+    # June and July were held by 丁02 and 李明华; August's day was cancelled.
+    for day, deputy in ((days[0], extra[2]), (days[1], world.deputy_a)):
+        day.attendances.all().delete()
+        day.attendances.create(deputy=deputy, expected=True, on_duty=True)
+    days[2].attendances.create(deputy=extra[0], expected=True, on_duty=True)
+    Activity.objects.filter(pk=days[2].pk).update(status=Activity.Status.CANCELLED)
+
+    rota = reception.build_rota(world.station_a, 2026)
+    assert [(day, [d.pk for d in deps]) for day, _s, deps in rota.days[:3]] == [
+        (D(2026, 6, 5), [extra[2].pk]), (D(2026, 7, 3), [world.deputy_a.pk]), (D(2026, 8, 7), []),
+    ]
+    assert rota.days[3][:1] == (D(2026, 9, 4),) and rota.days[3][2] == []  # past too, never held
+    # Oct, Nov, Dec: the two without a duty first (by name), then the one whose duty is longest ago.
+    assert [deps[0].pk for _day, _s, deps in rota.days[4:]] == [extra[0].pk, extra[1].pk, extra[2].pk]
+    assert rota.counts == {extra[2].pk: 2, world.deputy_a.pk: 1, extra[0].pk: 1, extra[1].pk: 1}
+    assert [d.pk for d, _count in rota.short] == [extra[0].pk, extra[1].pk, world.deputy_a.pk]
+
+
 def test_apply_rota(world: Any) -> None:
     schedule = make_schedule(world.station_a, deputies_per_day=1)
     day = reception.generate_days(manager(world), schedule, D(2026, 10, 1), D(2026, 10, 31)).created[0]
     assert [a.deputy_id for a in day.attendances.filter(on_duty=True)] == [world.deputy_a.pk]
-    extra = add_deputies(world.station_a, 3, prefix="甲")  # sorted before 李明华: the rota changes
+    extra = add_deputies(world.station_a, 3, prefix="丁")  # sorted before 李明华: the rota changes
     changed = reception.apply_rota(manager(world), world.station_a, 2026)
     assert changed == 1
     expected = reception.build_rota(world.station_a, 2026).on_duty(schedule, D(2026, 10, 8))
