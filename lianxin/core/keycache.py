@@ -23,12 +23,13 @@ class KeyCache(Generic[V]):
         self.entries: dict[str, tuple[float, V | None]] = {}
         _ALL.append(self)
 
-    def get(self, key: str) -> V | None:
+    def get(self, key: str, load: Callable[[str], V | None] | None = None) -> V | None:
+        """The value of ``key``, loaded (by ``load`` if given, else the cache's loader) when missing or stale."""
         now = time.monotonic()
         found = self.entries.get(key)
         if found is not None and now - found[0] < self.ttl:
             return found[1]
-        value = self.load(key)
+        value = (load or self.load)(key)
         if len(self.entries) >= self.max_size:
             self.entries.clear()
         self.entries[key] = (now, value)

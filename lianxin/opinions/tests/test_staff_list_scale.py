@@ -74,6 +74,7 @@ def test_the_filter_bar_does_not_load_deputies(world, category, client_for):
             response = client.get(URL)
         return len(captured), response.content.decode()
 
+    page()  # the filter bar's options are read once a minute per process (forms.FILTER_OPTIONS)
     few, _html = page()
     for i in range(30):
         deputy = Deputy.objects.create(name=f"新代表{i}", gender="f")
@@ -150,3 +151,18 @@ def test_is_selective_counts_the_rarest_gram(world, category, monkeypatch):
     assert search.is_selective("小区 噪音", "default")  # the rarest decides
     assert search.is_selective("地铁", "default")  # none at all
     assert not search.is_selective("a", "default")  # no gram: nothing to count
+
+
+def test_the_filter_options_follow_a_new_site_at_once_and_respect_scope(world, client_for):
+    """Options are kept per query (the viewer's scope is in it) and emptied when a site is saved."""
+    from lianxin.stations.models import Station
+
+    city = OpinionFilterForm({}, user=world.users[Role.CITY_ADMIN])
+    district = OpinionFilterForm({}, user=world.users[Role.DISTRICT_ADMIN])
+    assert world.station_b.name in str(city["site"])
+    assert world.station_b.name not in str(district["site"])  # district A's admin: not B's site
+    assert world.station_b.name in str(OpinionFilterForm({}, user=world.users[Role.CITY_ADMIN])["site"])
+    world.station_b.name = "改名后的联络站"
+    world.station_b.save()
+    assert "改名后的联络站" in str(OpinionFilterForm({}, user=world.users[Role.CITY_ADMIN])["site"])
+    assert Station.objects.filter(name="改名后的联络站").exists()
