@@ -24,7 +24,58 @@ def new_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-class ConsultationForm(BootstrapMixin, forms.Form):
+class SitePickerMixin(forms.Form):
+    """The sites taking part, grouped by district; a "whole district" choice stands for all its sites.
+
+    ``stations`` is the queryset of sites the user may choose (active, in scope). Without JavaScript the
+    server expands each chosen district to its sites in that queryset, so the choice works either way.
+    """
+
+    stations = forms.ModelMultipleChoiceField(label=_("Sites taking part"), queryset=Station.objects.none(),
+                                              required=False, widget=forms.CheckboxSelectMultiple)
+    districts = forms.TypedMultipleChoiceField(label=_("Whole districts"), coerce=int, required=False, choices=(),
+                                               widget=forms.CheckboxSelectMultiple)
+
+    def _setup_sites(self, stations: Any) -> None:
+        from .services import district_groups
+
+        self.fields["stations"].queryset = stations  # type: ignore[attr-defined]
+        self.site_groups = district_groups(list(stations))
+        self.fields["districts"].choices = [(g.key, g.name) for g in self.site_groups if g.key]  # type: ignore[attr-defined]
+        self.fields["districts"].error_messages["invalid_choice"] = _(
+            "A district chosen is not in your area or has no active sites.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen = {s.pk: s for s in data.get("stations") or []}
+        for group in self.site_groups:
+            if group.key and group.key in (data.get("districts") or []):
+                chosen.update((s.pk, s) for s in group.stations)
+        data["stations"] = list(chosen.values())
+        return data
+
+    def picker(self) -> dict[str, Any]:
+        """The groups for the template, with what is checked (from the submitted data or the initial sites)."""
+        if self.is_bound:
+            picked = {int(v) for v in self.data.getlist("stations") if str(v).isdigit()}  # type: ignore[attr-defined]
+            districts = {int(v) for v in self.data.getlist("districts") if str(v).isdigit()}  # type: ignore[attr-defined]
+        else:
+            picked = {getattr(s, "pk", s) for s in self.initial.get("stations") or []}
+            districts = set()
+        groups, total, chosen_total = [], 0, 0
+        for group in self.site_groups:
+            if group.key in districts:
+                picked.update(s.pk for s in group.stations)
+            items = [(s, s.pk in picked) for s in group.stations]
+            chosen = sum(1 for _s, checked in items if checked)
+            groups.append({"key": group.key, "name": group.name, "items": items, "chosen": chosen,
+                           "whole": bool(items) and chosen == len(items)})
+            total += len(items)
+            chosen_total += chosen
+        return {"groups": groups, "total": total, "chosen": chosen_total}
+
+
+class ConsultationForm(BootstrapMixin, SitePickerMixin):
     title = forms.CharField(label=_("Title of the draft"), max_length=200, required=False,
                             help_text=_("Leave empty to use the first line of the draft."))
     organiser = forms.CharField(label=_("Legislative body"), max_length=100,
@@ -34,16 +85,14 @@ class ConsultationForm(BootstrapMixin, forms.Form):
                                        "line with “第…条”, chapters with “第…章”."))
     upload = forms.FileField(label=_("Or upload the draft (.txt or .md)"), required=False,
                              widget=forms.ClearableFileInput(attrs={"accept": ".txt,.md,text/plain,text/markdown"}))
-    opens_on = forms.DateField(label=_("Comments from"), widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(label=_("Comments until"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens_on = forms.DateField(label=_("Comments from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    closes_on = forms.DateField(label=_("Comments until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     report_due_on = forms.DateField(label=_("Feedback to the legislature by"), required=False,
-                                    widget=forms.DateInput(attrs={"type": "date"}))
-    stations = forms.ModelMultipleChoiceField(label=_("Sites taking part"), queryset=Station.objects.none(), required=False,
-                                              widget=forms.CheckboxSelectMultiple)
+                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args: Any, stations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["stations"].queryset = stations  # type: ignore[attr-defined]
+        self._setup_sites(stations)
 
     def clean_upload(self) -> str:
         upload = self.cleaned_data.get("upload")
@@ -68,6 +117,29 @@ class ConsultationForm(BootstrapMixin, forms.Form):
         if not (data.get("text") or "").strip() and "upload" not in self.errors:
             self.add_error("text", _("Paste the draft or upload it as a file."))
         return data
+
+
+class ConsultationEditForm(BootstrapMixin, SitePickerMixin):
+    """Title, organiser, phase dates and sites of a consultation being prepared or open."""
+
+    title = forms.CharField(label=_("Title of the draft"), max_length=200,
+                            error_messages={"required": _("Give the title of the draft.")})
+    organiser = forms.CharField(label=_("Legislative body"), max_length=100,
+                                error_messages={"required": _("Name the legislative body consulting.")})
+    opens_on = forms.DateField(label=_("Comments from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    closes_on = forms.DateField(label=_("Comments until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    report_due_on = forms.DateField(label=_("Feedback to the legislature by"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args: Any, stations: Any, consultation: Consultation, **kwargs: Any) -> None:
+        chosen = set(consultation.stations.values_list("pk", flat=True))
+        kwargs.setdefault("initial", {
+            "title": consultation.title, "organiser": consultation.organiser, "opens_on": consultation.opens_on,
+            "closes_on": consultation.closes_on, "report_due_on": consultation.report_due_on,
+            "stations": [pk for pk in stations.values_list("pk", flat=True) if pk in chosen],
+        })
+        super().__init__(*args, **kwargs)
+        self._setup_sites(stations)
 
 
 class PhaseForm(forms.Form):

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lianxin.core import clock
 from lianxin.core.crypto import lookup_hash
@@ -51,7 +52,7 @@ class Consultation(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Being prepared")
         OPEN = "open", _("Open for comments")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("consultation", "Closed")
         REPORTED = "reported", _("Feedback given")
 
     title = models.CharField(_("title of the draft"), max_length=200)
@@ -181,3 +182,46 @@ class Comment(models.Model):
     @property
     def masked_name(self) -> str:
         return mask_name(self.citizen_name)
+
+
+def summary_pdf_path(instance: SummaryDocument, filename: str) -> str:
+    import secrets
+
+    return f"legislation/summaries/{instance.consultation_id}/{secrets.token_hex(8)}.pdf"
+
+
+class SummaryDocument(models.Model):
+    """The printable summary of a consultation as a PDF, made by a task; a new one replaces the old.
+
+    The file lives under MEDIA_ROOT with an unguessable name and is only served by a scoped staff view.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("pdf", "Waiting to be prepared")
+        RUNNING = "running", pgettext_lazy("pdf", "Being prepared")
+        READY = "ready", pgettext_lazy("pdf", "Ready")
+        FAILED = "failed", pgettext_lazy("pdf", "Failed")
+
+    consultation = models.OneToOneField(Consultation, on_delete=models.CASCADE, related_name="summary_document")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(_("file"), upload_to=summary_pdf_path, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    language = models.CharField(max_length=10, default="zh-hans")
+    comment_count = models.PositiveIntegerField(_("comments at generation"), default=0)
+    error = models.CharField(max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    requested_at = models.DateTimeField(default=clock.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("summary document")
+        verbose_name_plural = _("summary documents")
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id}: {self.status}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)

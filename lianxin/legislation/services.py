@@ -7,12 +7,14 @@ and writes the audit log. Errors are ``ConsultationError(code, message)``: nothi
 from __future__ import annotations
 
 import datetime
+import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from lianxin.accounts.audit import log_action
@@ -23,7 +25,9 @@ from lianxin.regions.models import Region
 from lianxin.stations.models import Station
 
 from . import splitter
-from .models import Comment, Consultation, DraftArticle
+from .models import Comment, Consultation, DraftArticle, SummaryDocument
+
+logger = logging.getLogger(__name__)
 
 ORGANISERS = frozenset({Role.CITY_ADMIN, Role.DISTRICT_ADMIN})
 ENTRY_ROLES = frozenset({Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.SITE_MANAGER})
@@ -135,6 +139,106 @@ def create_consultation(
                    {"articles": len(draft.articles), "chapters": len(draft.chapters),
                     "stations": sorted(s.pk for s in chosen)}, request)
     return consultation
+
+
+
+# ---- choosing sites, editing a consultation ------------------------------------------------------
+
+
+@dataclass
+class SiteGroup:
+    key: int  # the district's region id; 0 for sites not under a district
+    name: str
+    stations: list[Station]
+
+
+def district_groups(stations: list[Station]) -> list[SiteGroup]:
+    """``stations`` grouped by their district (区/县), in district code order; the rest last."""
+    prefixes: set[str] = set()
+    for station in stations:
+        parts = station.region_path.strip("/").split("/")
+        prefixes.update("/" + "/".join(parts[:i]) + "/" for i in range(1, min(len(parts), 5) + 1))
+    districts = {r.path: r for r in Region.objects.filter(level=Region.Level.COUNTY, path__in=prefixes)
+                 .only("pk", "name", "path")}
+    grouped: dict[str, list[Station]] = defaultdict(list)
+    for station in stations:
+        home = next((path for path in districts if station.region_path.startswith(path)), "")
+        grouped[home].append(station)
+    groups = [SiteGroup(districts[path].pk, districts[path].name, grouped[path])
+              for path in sorted(p for p in grouped if p)]
+    if grouped.get(""):
+        groups.append(SiteGroup(0, str(_("Sites not under a district")), grouped[""]))
+    return groups
+
+
+def editable(consultation: Consultation, today: datetime.date | None = None) -> bool:
+    """Title, dates and sites may change while being prepared, or open and not yet ended by date."""
+    today = today or clock.today()
+    return (consultation.status == Consultation.Status.DRAFT
+            or (consultation.status == Consultation.Status.OPEN and consultation.closes_on >= today))
+
+
+def update_consultation(
+    user: User, consultation: Consultation | int, *, title: str, organiser: str, opens_on: datetime.date,
+    closes_on: datetime.date, report_due_on: datetime.date | None, stations: Iterable[Station],
+    request: Any = None,
+) -> Consultation:
+    """Change title, organiser, phase dates and the sites taking part (within the user's area).
+
+    Sites outside the user's area (or deactivated since) stay as they are. Not once closed, and a change never reopens it:
+    an open consultation's closing date stays today or later, and comments once started keep their start.
+    """
+    _require(can_organise(user))
+    title, organiser = title.strip(), organiser.strip()
+    if not title:
+        raise ConsultationError("invalid", _("Give the title of the draft."))
+    if not organiser:
+        raise ConsultationError("invalid", _("Name the legislative body consulting."))
+    _check_dates(opens_on, closes_on, report_due_on)
+    chosen = {s.pk for s in stations}
+    visible = Station.objects.visible_to(user)
+    if len(set(visible.filter(pk__in=chosen).values_list("pk", flat=True))) != len(chosen):
+        raise ConsultationError("not_allowed", _("Some of the sites chosen are outside your area."))
+    today = clock.today()
+    with transaction.atomic():
+        locked = _lock(user, consultation)
+        if not editable(locked, today):
+            raise ConsultationError("closed", _("This consultation is closed: it can no longer be edited."))
+        if locked.status == Consultation.Status.OPEN:
+            if closes_on < today:
+                raise ConsultationError("invalid", _("Comments are open: the closing date cannot be before today. "
+                                                     "To end comments now, use “Close comments”."))
+            if locked.opens_on <= today < opens_on:
+                raise ConsultationError("invalid", _("Comments have already started: the opening date cannot be "
+                                                     "moved after today."))
+        current = set(locked.stations.values_list("pk", flat=True))
+        # Only what the form can offer is replaced: sites outside the area, or since deactivated, stay.
+        in_scope = set(visible.active().filter(pk__in=current).values_list("pk", flat=True))
+        wanted = (current - in_scope) | chosen
+        removed = current - wanted
+        with_comments = list(Station.objects.filter(
+            pk__in=Comment.objects.filter(consultation=locked, station__in=removed).values("station_id"))
+            .order_by("code").values_list("name", flat=True))
+        if with_comments:
+            raise ConsultationError("invalid", _("Comments were already entered for %(sites)s: these sites cannot "
+                                                 "be removed.") % {"sites": "、".join(with_comments)})
+        changes: dict[str, Any] = {}
+        new = {"title": title[:200], "organiser": organiser[:100], "opens_on": opens_on, "closes_on": closes_on,
+               "report_due_on": report_due_on}
+        for field, value in new.items():
+            before = getattr(locked, field)
+            if before != value:
+                changes[field] = [str(before) if before is not None else None,
+                                  str(value) if value is not None else None]
+                setattr(locked, field, value)
+        if changes:
+            locked.save(update_fields=list(changes))
+        if wanted != current:
+            locked.stations.set(wanted)
+            changes["stations"] = {"added": sorted(wanted - current), "removed": sorted(removed)}
+        if changes:
+            log_action(user, "consultation.edit", locked, changes, request)
+    return locked
 
 
 def _lock(user: User, consultation: Consultation | int) -> Consultation:
@@ -442,3 +546,104 @@ def public_figures(consultations: Iterable[Consultation]) -> dict[int, dict[str,
                 partly=Count("id", filter=Q(adoption=A.PARTLY)),
                 decided=Count("id", filter=~Q(adoption=A.UNDECIDED))).order_by())
     return {row.pop("consultation_id"): row for row in rows}
+
+
+
+# ---- the summary per article and its PDF ---------------------------------------------------------
+
+
+def summary_data(consultation: Consultation) -> dict[str, Any]:
+    """Articles with their counts, approved comments and sites, in a constant number of queries."""
+    approved = (Comment.objects.filter(consultation=consultation, moderation=Comment.Moderation.APPROVED)
+                .select_related("station").order_by("id"))
+    articles = list(consultation.articles.prefetch_related(Prefetch("comments", queryset=approved,
+                                                                     to_attr="approved")))
+    counts = article_counts(consultation)
+    whole = list(approved.filter(article__isnull=True))
+    chapters: dict[str, list[DraftArticle]] = defaultdict(list)
+    for article in articles:
+        article.counts = counts.get(article.pk, EMPTY_COUNTS)  # type: ignore[attr-defined]
+        article.sites = sorted({c.station.name for c in article.approved if c.station})  # type: ignore[attr-defined]
+        chapters[article.chapter_title].append(article)
+    return {
+        "c": consultation, "articles": articles, "chapters": list(chapters.items()), "whole": whole,
+        "whole_counts": counts.get(None, EMPTY_COUNTS), "totals": totals(counts),
+        "whole_sites": sorted({c.station.name for c in whole if c.station}),
+        "stations": list(consultation.stations.order_by("region_path", "code")),
+    }
+
+
+# A request still "in progress" after this long is taken as lost (the worker stopped): it may be made again.
+PDF_STALE_AFTER = datetime.timedelta(minutes=10)
+
+
+def request_summary_pdf(user: User, consultation: Consultation | int, language: str = "zh-hans",
+                        request: Any = None) -> SummaryDocument:
+    """Queue the PDF of the summary (made by ``tasks.build_summary_pdf``); one at a time per consultation."""
+    now = clock.now()
+    with transaction.atomic():
+        locked = _lock(user, consultation)  # also serialises two requests for the same consultation
+        document, created = SummaryDocument.objects.get_or_create(consultation=locked)
+        if not created and document.in_progress and document.requested_at > now - PDF_STALE_AFTER:
+            raise ConsultationError("busy", _("The PDF is already being prepared."))
+        document.status, document.error, document.started_at = SummaryDocument.Status.PENDING, "", None
+        document.requested_by, document.requested_at, document.language = user, now, language
+        document.save()
+        log_action(user, "consultation.summary_pdf", locked, {"document": document.pk}, request)
+        from . import tasks
+
+        document_pk = document.pk
+        transaction.on_commit(lambda: tasks.build_summary_pdf(document_pk))
+    return document
+
+
+def render_summary_pdf(consultation: Consultation, language: str) -> tuple[bytes, int]:
+    """The PDF bytes of the printable summary and the comment count it was made from."""
+    import weasyprint  # type: ignore[import-untyped]
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(language):
+        data = summary_data(consultation)
+        html = render_to_string("legislation/staff/print.html", {**data, "pdf": True, "LANGUAGE_CODE": language})
+    return weasyprint.HTML(string=html).write_pdf(), data["totals"]["total"]
+
+
+def build_summary_pdf(document_id: int) -> bool:
+    """Make the PDF of a queued request (the task's body). True when a new file was stored."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    started = clock.now()
+    claimed = SummaryDocument.objects.filter(pk=document_id, status=SummaryDocument.Status.PENDING).update(
+        status=SummaryDocument.Status.RUNNING, started_at=started)
+    if not claimed:
+        return False
+    document = SummaryDocument.objects.select_related("consultation").get(pk=document_id)
+    try:
+        pdf, comment_count = render_summary_pdf(document.consultation, document.language)
+    except (ImportError, OSError) as error:  # WeasyPrint or its system libraries (Pango) are missing
+        logger.warning("summary PDF %s: %s", document_id, error)
+        SummaryDocument.objects.filter(pk=document_id, started_at=started).update(
+            status=SummaryDocument.Status.FAILED, error="unavailable")
+        return False
+    except Exception:
+        logger.exception("summary PDF %s failed", document_id)
+        SummaryDocument.objects.filter(pk=document_id, started_at=started).update(
+            status=SummaryDocument.Status.FAILED, error="failed")
+        return False
+    name = default_storage.save(
+        document.file.field.generate_filename(document, "summary.pdf"), ContentFile(pdf))  # type: ignore[attr-defined]
+    with transaction.atomic():
+        current = SummaryDocument.objects.select_for_update().get(pk=document_id)
+        if current.status != SummaryDocument.Status.RUNNING or current.started_at != started:
+            default_storage.delete(name)  # superseded by a newer request meanwhile
+            return False
+        old = current.file.name
+        current.file.name = name
+        current.status, current.size, current.comment_count = SummaryDocument.Status.READY, len(pdf), comment_count
+        current.finished_at, current.error = clock.now(), ""
+        current.save()
+    if old and old != name:
+        default_storage.delete(old)
+    return True

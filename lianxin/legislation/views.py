@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import io
-from collections import defaultdict
 from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,8 +21,16 @@ from lianxin.core.pagination import keyset_page
 from lianxin.stations.models import Station
 
 from . import services
-from .forms import ConsultationForm, DecisionForm, EntryForm, ModerationForm, PhaseForm, SessionForm
-from .models import Comment, Consultation, DraftArticle
+from .forms import (
+    ConsultationEditForm,
+    ConsultationForm,
+    DecisionForm,
+    EntryForm,
+    ModerationForm,
+    PhaseForm,
+    SessionForm,
+)
+from .models import Comment, Consultation, DraftArticle, SummaryDocument
 from .services import ConsultationError, NewComment
 
 LIST_ORDER = ("-opens_on", "-id")
@@ -84,6 +91,38 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Title, organiser, phase dates and sites, while being prepared or open."""
+    consultation = _consultation(request, pk)
+    user: Any = request.user
+    if not services.can_organise(user):
+        raise PermissionDenied
+    if not services.editable(consultation):
+        messages.error(request, _("This consultation is closed: it can no longer be edited."))
+        return redirect("legislation:detail", consultation.pk)
+    stations = Station.objects.visible_to(user).active().order_by("region_path", "code")
+    form = ConsultationEditForm(request.POST or None, stations=stations, consultation=consultation)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_consultation(
+                user, consultation, title=data["title"], organiser=data["organiser"], opens_on=data["opens_on"],
+                closes_on=data["closes_on"], report_due_on=data["report_due_on"], stations=data["stations"],
+                request=request)
+        except ConsultationError as error:
+            form.add_error(None, str(error.message))
+            status = 400
+        else:
+            messages.success(request, _("The consultation was saved."))
+            return redirect("legislation:detail", consultation.pk)
+    elif request.method == "POST":
+        status = 400
+    return render(request, "legislation/staff/edit.html", {"c": consultation, "form": form}, status=status)
+
+
+@staff_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = _consultation(request, pk)
     articles = list(consultation.articles.all())
@@ -96,7 +135,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "totals": services.totals(counts), "stations": consultation.stations.order_by("region_path", "code"),
         "sessions": services.site_sessions(user, consultation),
         "can_organise": services.can_organise(user), "can_enter": services.can_enter(user),
-        "accepting": services.accepting_comments(consultation),
+        "accepting": services.accepting_comments(consultation), "editable": services.editable(consultation),
     })
 
 
@@ -285,32 +324,16 @@ def session(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- summary per article: page, printable document, Excel ----------------------------------------
 
 
-def _summary(consultation: Consultation) -> dict[str, Any]:
-    """Articles with their counts, approved comments and sites, in a constant number of queries."""
-    approved = (Comment.objects.filter(consultation=consultation, moderation=Comment.Moderation.APPROVED)
-                .select_related("station").order_by("id"))
-    articles = list(consultation.articles.prefetch_related(Prefetch("comments", queryset=approved,
-                                                                     to_attr="approved")))
-    counts = services.article_counts(consultation)
-    whole = list(approved.filter(article__isnull=True))
-    chapters: dict[str, list[DraftArticle]] = defaultdict(list)
-    for article in articles:
-        article.counts = counts.get(article.pk, services.EMPTY_COUNTS)  # type: ignore[attr-defined]
-        article.sites = sorted({c.station.name for c in article.approved if c.station})  # type: ignore[attr-defined]
-        chapters[article.chapter_title].append(article)
-    return {
-        "c": consultation, "articles": articles, "chapters": list(chapters.items()), "whole": whole,
-        "whole_counts": counts.get(None, services.EMPTY_COUNTS), "totals": services.totals(counts),
-        "whole_sites": sorted({c.station.name for c in whole if c.station}),
-        "stations": list(consultation.stations.order_by("region_path", "code")),
-    }
+_summary = services.summary_data  # the printable document's data (kept under this name for tests)
 
 
 @staff_required
 def summary(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = _consultation(request, pk)
-    template = "legislation/staff/print.html" if request.GET.get("print") else "legislation/staff/summary.html"
-    return render(request, template, _summary(consultation))
+    if request.GET.get("print"):
+        return render(request, "legislation/staff/print.html", _summary(consultation))
+    return render(request, "legislation/staff/summary.html",
+                  {**_summary(consultation), **_pdf_context(request, consultation)})
 
 
 def _sheet_title(text: str, used: set[str]) -> str:
@@ -323,24 +346,50 @@ def _sheet_title(text: str, used: set[str]) -> str:
     return title
 
 
+def _pdf_context(request: HttpRequest, consultation: Consultation) -> dict[str, Any]:
+    document = SummaryDocument.objects.filter(consultation=consultation).first()
+    return {"c": consultation, "doc": document,
+            "comment_count": consultation.comments.count() if document and document.file else None}
+
+
 @staff_required
 def summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The printable document as a real PDF (WeasyPrint, fonts-noto-cjk embedded), for the legislature."""
-    from django.template.loader import render_to_string
-
+    """The last PDF made of the summary, through this scoped view (never a public media URL)."""
     consultation = _consultation(request, pk)
-    try:
-        import weasyprint  # type: ignore[import-untyped]
-    except (ImportError, OSError):  # the library or its system libraries (Pango) are missing
-        messages.error(request, _("PDF output is not available on this server; use the printable document and "
-                                  "your browser's “Save as PDF”."))
-        return redirect(reverse("legislation:summary", args=[consultation.pk]) + "?print=1")
-    html = render_to_string("legislation/staff/print.html", {**_summary(consultation), "pdf": True}, request)
-    pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
+    document = SummaryDocument.objects.filter(consultation=consultation).exclude(file="").first()
+    if document is None or not document.file.storage.exists(document.file.name):
+        raise Http404
     name = _("consultation-%(pk)d-summary.pdf") % {"pk": consultation.pk}
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    response = FileResponse(document.file.open("rb"), content_type="application/pdf", as_attachment=True,
+                            filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]  # a streaming response, which staff_required passes on
+
+
+@staff_required
+@require_POST
+def summary_pdf_prepare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a new PDF (replacing the last one once made); htmx gets the status box back."""
+    consultation = _consultation(request, pk)
+    error = ""
+    try:
+        services.request_summary_pdf(request.user, consultation, request.LANGUAGE_CODE, request)  # type: ignore[arg-type]
+    except ConsultationError as failure:
+        error = str(failure.message)
+    if request.headers.get("HX-Request"):
+        return render(request, "legislation/staff/_pdf_status.html",
+                      {**_pdf_context(request, consultation), "error": error})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("The PDF is being prepared; this page shows the link when it is ready."))
+    return redirect("legislation:summary", consultation.pk)
+
+
+@staff_required
+def summary_pdf_status(request: HttpRequest, pk: int) -> HttpResponse:
+    consultation = _consultation(request, pk)
+    return render(request, "legislation/staff/_pdf_status.html", _pdf_context(request, consultation))
 
 
 @staff_required
