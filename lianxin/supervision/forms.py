@@ -10,14 +10,17 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from lianxin.core.forms import BootstrapMixin
+from lianxin.core.widgets import SearchSelectMultiple
 from lianxin.opinions.models import Category
 from lianxin.regions.forms import RegionChoiceField
 from lianxin.regions.models import Region, subtree_q
+from lianxin.stations.models import Station
 from lianxin.units.models import HandlingUnit
 
 from . import services
@@ -61,24 +64,28 @@ class _TopicForm(forms.Form):
     ends_on = forms.DateField(label=_("Until"), widget=DATE)
     status = forms.ChoiceField(label=_("Status"), choices=Topic.Status.choices)
     published = forms.BooleanField(label=_("Shown on the public page"), required=False)
-    stations = forms.ModelMultipleChoiceField(label=pgettext_lazy("supervision", "Sites"), queryset=Region.objects.none(), required=False,
-                                              widget=forms.SelectMultiple(attrs={"size": 8}))
-    deputies = forms.ModelMultipleChoiceField(label=_("Deputies"), queryset=Region.objects.none(), required=False,
-                                              widget=forms.SelectMultiple(attrs={"size": 10}))
+    stations = forms.ModelMultipleChoiceField(
+        label=pgettext_lazy("supervision", "Sites"), queryset=Region.objects.none(), required=False,
+        widget=SearchSelectMultiple(placeholder=_("Type a site's name…")),
+        error_messages={"invalid_choice": _("Choose active sites within the topic's area.")})
+    deputies = forms.ModelMultipleChoiceField(
+        label=_("Deputies"), queryset=Region.objects.none(), required=False,
+        widget=SearchSelectMultiple(placeholder=_("Type a deputy's name…"), forward=("region",)),
+        error_messages={"invalid_choice": _("Choose deputies working at sites within the topic's area.")})
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         areas = services.area_choices(user).filter(level__lte=Region.Level.TOWNSHIP)
         self.fields["region"].queryset = areas  # type: ignore[attr-defined]
-        scope = services.admin_region(user)
-        if scope is None:  # superuser: the whole tree
-            scope = Region.objects.filter(parent__isnull=True).first()
-        sites = services.site_choices(scope).order_by("region_path", "name", "id") if scope else None
-        deputies = services.deputy_choices(scope).order_by("name", "id") if scope else None
+        scope = services.topic_scope(user)
+        sites = services.site_choices(scope).order_by("region_path", "name", "id") if scope else Station.objects.none()
+        # Thousands of deputies in a city: only the chosen ones are rendered, the others are searched.
+        deputies = services.deputy_options(user).order_by("name", "id")
         self.fields["stations"].queryset = sites  # type: ignore[attr-defined]
         self.fields["deputies"].queryset = deputies  # type: ignore[attr-defined]
+        self.fields["deputies"].widget.search_url = reverse("supervision:deputy_search")
         self.fields["stations"].help_text = _("Active sites within the topic's area.")
-        self.fields["deputies"].help_text = _("Deputies working at sites within the topic's area.")
+        self.fields["deputies"].help_text = _("Deputies working at sites within the topic's area: type a name to search.")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

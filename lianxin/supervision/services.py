@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Avg
+from django.db.models import Avg, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,6 +91,44 @@ def deputy_choices(region: Region) -> Any:
     sites = site_choices(region).values("pk")
     ids = Assignment.objects.current().filter(station__in=sites).values("deputy_id")
     return Deputy.objects.filter(pk__in=ids, active=True)
+
+
+def topic_scope(user: User) -> Region | None:
+    """The area whose sites and deputies the topic form offers: the admin's region (a superuser: the root)."""
+    scope = admin_region(user)
+    if scope is None and user.is_superuser:
+        scope = Region.objects.filter(parent__isnull=True).order_by("path").first()
+    return scope
+
+
+def deputy_options(user: User, region: Region | None = None) -> Any:
+    """Deputies the topic form may offer: working at active sites of ``region`` (default: the user's
+    whole area) and visible to the user."""
+    scope = region or topic_scope(user)
+    if scope is None:
+        return Deputy.objects.none()
+    return deputy_choices(scope) & Deputy.objects.visible_to(user)
+
+
+DEPUTY_SEARCH_LIMIT = 20
+DEPUTY_SEARCH_MAX_QUERY = 50
+
+
+def search_deputies(user: User, query: str, region: Region | None = None,
+                    limit: int = DEPUTY_SEARCH_LIMIT) -> list[dict[str, str]]:
+    """The topic form's deputy chooser: at most ``limit`` deputies whose name contains ``query``, among
+    ``deputy_options``; each with the site it works at (of the area) as a hint among namesakes."""
+    scope = region or topic_scope(user)
+    if scope is None:
+        return []
+    site = (Assignment.objects.current().filter(deputy=OuterRef("pk"), station__in=site_choices(scope).values("pk"))
+            .order_by("station__name", "station_id").values("station__name")[:1])
+    rows = deputy_options(user, scope)
+    query = query.strip()[:DEPUTY_SEARCH_MAX_QUERY]
+    if query:
+        rows = rows.filter(name__icontains=query)
+    rows = rows.annotate(site_name=Subquery(site)).order_by("name", "id").values("pk", "name", "site_name")[:limit]
+    return [{"value": str(row["pk"]), "text": row["name"], "hint": row["site_name"] or ""} for row in rows]
 
 
 # ---- topics -------------------------------------------------------------------------------------

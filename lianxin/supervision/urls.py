@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.topic_list, name="list"),
     path("new/", views.topic_create, name="create"),
     path("mine/", views.mine, name="mine"),
+    path("deputies.json", views.deputy_search, name="deputy_search"),
     path("<int:pk>/", views.topic_detail, name="detail"),
     path("<int:pk>/edit/", views.topic_edit, name="edit"),
     path("<int:pk>/visit/", views.visit_create, name="visit"),

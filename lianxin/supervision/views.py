@@ -13,9 +13,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from lianxin.accounts.decorators import staff_required
 from lianxin.accounts.models import Role
@@ -120,6 +121,23 @@ def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Topic saved."))
             return redirect("supervision:detail", topic.pk)
     return render(request, "supervision/staff/form.html", {"form": form, "topic": topic})
+
+
+@never_cache
+@staff_required
+def deputy_search(request: HttpRequest) -> JsonResponse:
+    """The topic form's deputy chooser: ``?q=<part of a name>&region=<the topic's area>``, at most 20
+    deputies the user may see, working at sites within the area (default: the user's whole area)."""
+    user: Any = request.user
+    if not services.can_manage(user):
+        raise PermissionDenied
+    region = None
+    raw = request.GET.get("region", "").strip()
+    if raw:
+        region = services.area_choices(user).filter(pk=raw).first() if raw.isdigit() else None
+        if region is None:
+            return JsonResponse({"error": _("Choose your own area or a region within it.")}, status=400)
+    return JsonResponse({"results": services.search_deputies(user, request.GET.get("q", ""), region=region)})
 
 
 def _managed_topic(request: HttpRequest, pk: int) -> Topic:

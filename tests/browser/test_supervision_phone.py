@@ -29,6 +29,45 @@ def shot(page, name):
         page.screenshot(path=os.path.join(os.environ["LIANXIN_SCREENSHOTS"], name), full_page=True)
 
 
+def test_admin_creates_a_topic_picking_site_and_deputy_by_search(desktop, world):
+    """The searchable choosers: the site from the rendered options, the deputy from the scoped search."""
+    from lianxin.deputies.models import Assignment, Deputy
+
+    for n in range(30):  # more deputies than one search answer holds
+        deputy = Deputy.objects.create(name=f"王{n:02d}", gender="f")
+        Assignment.objects.create(deputy=deputy, station=world.station_a, started_on=datetime.date(2024, 1, 1))
+    today = datetime.date.today()
+    log_in(desktop, "district")
+    desktop.goto("/staff/supervision/new/")
+    desktop.locator("#id_title").fill("加装电梯专题监督")
+    desktop.locator("#id_starts_on").fill(f"{today.year}-01-01")
+    desktop.locator("#id_ends_on").fill(f"{today.year}-12-31")
+
+    sites = desktop.locator("#id_stations-ts-control")
+    sites.click()
+    sites.fill("坞城")
+    desktop.locator("#id_stations-ts-dropdown .option", has_text=world.station_a.name).click()
+
+    deputies = desktop.locator("#id_deputies-ts-control")
+    deputies.click()
+    expect_options = desktop.locator("#id_deputies-ts-dropdown .option")
+    expect_options.first.wait_for()
+    assert expect_options.count() == 20  # the first answer: at most 20
+    deputies.fill(world.deputy_b.name)  # district B's deputy: never offered
+    desktop.locator("#id_deputies-ts-dropdown .no-results").wait_for()
+    deputies.fill("")
+    deputies.fill(world.deputy_a.name[:2])
+    desktop.locator("#id_deputies-ts-dropdown .option", has_text=world.deputy_a.name).click()
+    chosen = desktop.locator("#id_deputies + .ts-wrapper .item")
+    assert chosen.count() == 1 and world.deputy_a.name in chosen.inner_text()
+    shot(desktop, "supervision-topic-choosers.png")
+    with desktop.expect_navigation():
+        desktop.locator("main button[type=submit]").click()
+    topic = Topic.objects.get(title="加装电梯专题监督")
+    assert list(topic.deputies.all()) == [world.deputy_a]
+    assert list(topic.stations.all()) == [world.station_a]
+
+
 def test_admin_recommends_and_unit_records_progress(desktop, world):
     admin = world.users[Role.DISTRICT_ADMIN]
     today = datetime.date.today()

@@ -38,3 +38,13 @@ def recommend(world, admin, topic, category):
             category=category, working_days=extra.pop("working_days", 15), station=world.station_a,
             now=extra.pop("now", NOW), **extra)
     return make
+
+
+@pytest.fixture
+def english(settings):
+    """Messages and pages in English (the default is Chinese): for tests that read English messages."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
