@@ -13,12 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from lianxin.core.forms import BootstrapMixin
 from lianxin.deputies.models import Deputy
+from lianxin.opinions.forms import NameChoiceField, PlainSelect
 from lianxin.regions.forms import RegionChoiceField
 from lianxin.regions.models import Region, subtree_q
 from lianxin.stations.models import Station
 
 from . import services
-from .models import Activity, Kind
+from .models import Activity, Attendance, Kind
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -38,26 +39,35 @@ class DeputyChoiceField(forms.ModelChoiceField):
 class _Filter(forms.Form):
     q = forms.CharField(label=_("Keyword"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Words in the title")}))
-    station = SiteChoiceField(label=_("Site"), queryset=Station.objects.none(), required=False,
+    # a city has hundreds of sites and areas: options built as one string, not one template each
+    station = NameChoiceField(label=_("Site"), queryset=Station.objects.none(), required=False,
                               empty_label=_("All sites"))
     region = RegionChoiceField(label=_("Area"), queryset=Region.objects.none(), required=False,
-                               empty_label=_("All areas"), indent=True)
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices])
+                               empty_label=_("All areas"), indent=True, widget=PlainSelect)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices],
+                             widget=PlainSelect)
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All statuses")), *Activity.Status.choices])
+                               choices=[("", _("All statuses")), *Activity.Status.choices], widget=PlainSelect)
     since = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET)
     until = forms.DateField(label=_("Until"), required=False, widget=DATE_WIDGET)
-    deputy = DeputyChoiceField(label=_("Deputy"), queryset=Deputy.objects.none(), required=False,
-                               empty_label=_("All deputies"))
+    # A city has thousands of deputies: a name to type (or an id, from a link), not a <select> of all of them.
+    deputy = forms.CharField(label=_("Deputy"), required=False, max_length=50,
+                             widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Deputy's name")}))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["station"].queryset = (  # type: ignore[attr-defined]
-            Station.objects.visible_to(user).only("id", "name", "code").order_by("region_path", "code", "id"))
+            Station.objects.visible_to(user).order_by("region_path", "code", "id"))
+        # a manager (or deputy) of one site: no site or area to choose (one small query)
+        self.one_site = Station.objects.visible_to(user).values("pk")[:2].count() <= 1
         self.fields["region"].queryset = Region.objects.visible_to(user).filter(  # type: ignore[attr-defined]
-            level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP])
-        self.fields["deputy"].queryset = (  # type: ignore[attr-defined]
-            Deputy.objects.visible_to(user).only("id", "name").order_by("name", "id"))
+            level__in=[Region.Level.COUNTY, Region.Level.TOWNSHIP]).only("id", "name", "level", "path")
+
+    def deputies(self, value: str) -> QuerySet[Deputy]:
+        """The deputies a ``deputy`` filter names: by id (links), else by a part of the name, in scope."""
+        visible = Deputy.objects.visible_to(self.user)
+        return visible.filter(pk=int(value)) if value.isdigit() else visible.filter(name__contains=value)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -80,8 +90,10 @@ class _Filter(forms.Form):
             queryset = queryset.filter(starts_at__gte=day_start(data["since"]))
         if data.get("until"):
             queryset = queryset.filter(starts_at__lt=day_start(data["until"] + datetime.timedelta(days=1)))
-        if data.get("deputy"):
-            queryset = queryset.filter(attendances__deputy=data["deputy"])
+        if data.get("deputy", "").strip():
+            # a subquery, not a join: an activity with two matching deputies is listed once
+            queryset = queryset.filter(pk__in=Attendance.objects.filter(
+                deputy__in=self.deputies(data["deputy"].strip()).values("pk")).values("activity_id"))
         if data.get("q"):
             for word in data["q"].split():
                 queryset = queryset.filter(Q(title__icontains=word))
@@ -101,7 +113,8 @@ def day_start(day: datetime.date) -> datetime.datetime:
 
 
 class _SitePick(forms.Form):
-    station = SiteChoiceField(label=_("Site"), queryset=Station.objects.none(), empty_label=_("Choose a site"))
+    # a city admin picks among hundreds of sites: options built as one string
+    station = NameChoiceField(label=_("Site"), queryset=Station.objects.none(), empty_label=_("Choose a site"))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -124,7 +137,7 @@ class _ActivityForm(forms.Form):
                             help_text=_("Empty: the site's address."))
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     deputies = forms.ModelMultipleChoiceField(
-        label=_("Deputies expected"), queryset=Deputy.objects.none(), required=False,
+        label=_("Deputies expected to come"), queryset=Deputy.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text=_("The deputies of this site's group who are to come."),
     )
@@ -180,9 +193,9 @@ class HoldForm(forms.Form):
     extra_deputy = DeputyChoiceField(label=_("A deputy who came unannounced"), queryset=Deputy.objects.none(),
                                      required=False, empty_label=_("None"),
                                      widget=forms.Select(attrs={"class": "form-select"}))
-    extra_arrived = forms.TimeField(label=_("Arrived"), required=False,
+    extra_arrived = forms.TimeField(label=_("Arrival time"), required=False,
                                     widget=forms.TimeInput(attrs={"type": "time", "class": "form-control"}))
-    extra_left = forms.TimeField(label=_("Left"), required=False,
+    extra_left = forms.TimeField(label=_("Departure time"), required=False,
                                  widget=forms.TimeInput(attrs={"type": "time", "class": "form-control"}))
     extra_note = forms.CharField(label=_("Note"), max_length=200, required=False,
                                  widget=forms.TextInput(attrs={"class": "form-control"}))
@@ -197,9 +210,9 @@ class HoldForm(forms.Form):
             self.fields[f"came_{pk}"] = forms.BooleanField(
                 label=_("Came"), required=False, initial=True, widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
             self.fields[f"arrived_{pk}"] = forms.TimeField(
-                label=_("Arrived"), required=False, widget=forms.TimeInput(attrs={"type": "time", "class": "form-control form-control-sm"}))
+                label=_("Arrival time"), required=False, widget=forms.TimeInput(attrs={"type": "time", "class": "form-control form-control-sm"}))
             self.fields[f"left_{pk}"] = forms.TimeField(
-                label=_("Left"), required=False, widget=forms.TimeInput(attrs={"type": "time", "class": "form-control form-control-sm"}))
+                label=_("Departure time"), required=False, widget=forms.TimeInput(attrs={"type": "time", "class": "form-control form-control-sm"}))
             self.fields[f"note_{pk}"] = forms.CharField(
                 label=_("Note"), required=False, max_length=200, widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
         known = [row.deputy_id for row in expected]

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Prefetch
+from django.db.models import F, Max, Prefetch, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
@@ -220,8 +220,9 @@ def build_rota(station: Station, year: int, minimum: int | None = None,
                schedules: list[ReceptionSchedule] | None = None, now: datetime.datetime | None = None) -> Rota:
     """Spread the site's group deputies over the year's reception days, ``deputies_per_day`` each.
 
-    Days already past keep the deputies who were on duty at them (none if the day was never held or
-    was cancelled). Each coming day takes the deputies with the fewest duties so far in the year,
+    Duties already done this year count: every past reception activity at the site, not cancelled,
+    where the deputy was on duty or came (a past scheduled day shows them; none if it was never held or was cancelled).
+    Each coming day takes the deputies with the fewest duties so far in the year,
     then those whose last duty is longest ago, then by name: from an empty year this is a round
     robin (every deputy gets ⌊duties ÷ deputies⌋ or one more, the fairest spread there is), and a
     deputy who missed earlier days is put on duty sooner. A deputy who still stays under the yearly
@@ -239,24 +240,29 @@ def build_rota(station: Station, year: int, minimum: int | None = None,
             if occ.day is not None:
                 days.append((occ.day, schedule))
     days.sort(key=lambda pair: (pair[0], pair[1].pk))
+    # Duties already done this year at this site: any past reception activity here, not cancelled (a
+    # scheduled day or not), where the deputy was on duty or came.
     held: dict[tuple[int, datetime.date], list[int]] = defaultdict(list)
-    if days and days[0][0] < today:
-        past = (Attendance.objects.filter(
-            activity__station=station, activity__kind=Kind.RECEPTION, activity__schedule__in=schedules,
-            activity__starts_at__date__gte=days[0][0], activity__starts_at__date__lt=today, on_duty=True,
-        ).exclude(activity__status=Activity.Status.CANCELLED)
-            .values_list("activity__schedule_id", "activity__starts_at", "deputy_id").order_by("deputy__name"))
-        for schedule_id, starts_at, deputy_id in past:
-            held[(schedule_id, timezone.localtime(starts_at).date())].append(deputy_id)
+    last: dict[int, datetime.date] = {}
+    done = (Attendance.objects.filter(
+        activity__station=station, activity__kind=Kind.RECEPTION, activity__starts_at__date__gte=datetime.date(year, 1, 1),
+        activity__starts_at__date__lt=min(today, datetime.date(year + 1, 1, 1)), deputy__in=deputies,
+    ).exclude(activity__status=Activity.Status.CANCELLED).filter(Q(on_duty=True) | Q(attended=True))
+        .values_list("activity__schedule_id", "activity__starts_at", "deputy_id").order_by("deputy__name", "deputy_id"))
+    for schedule_id, starts_at, deputy_id in done:
+        day = timezone.localtime(starts_at).date()
+        rota.counts[deputy_id] = rota.counts.get(deputy_id, 0) + 1
+        last[deputy_id] = max(day, last.get(deputy_id, day))
+        if schedule_id is not None:
+            held[(schedule_id, day)].append(deputy_id)
     by_pk = {d.pk: d for d in deputies}
     order = {d.pk: i for i, d in enumerate(deputies)}
-    last: dict[int, datetime.date] = {}
     for day, schedule in days:
-        if day < today:
-            chosen = [by_pk[pk] for pk in held.get((schedule.pk, day), []) if pk in by_pk]
-        else:
-            chosen = sorted(deputies, key=lambda d: (rota.counts.get(d.pk, 0), last.get(d.pk, datetime.date.min),
-                                                     order[d.pk]))[:schedule.deputies_per_day]
+        if day < today:  # past: who was there (already counted above)
+            rota.days.append((day, schedule, [by_pk[pk] for pk in held.get((schedule.pk, day), [])]))
+            continue
+        chosen = sorted(deputies, key=lambda d: (rota.counts.get(d.pk, 0), last.get(d.pk, datetime.date.min),
+                                                 order[d.pk]))[:schedule.deputies_per_day]
         for deputy in chosen:
             rota.counts[deputy.pk] = rota.counts.get(deputy.pk, 0) + 1
             last[deputy.pk] = day

@@ -30,6 +30,7 @@ from .services import ActivityError
 PII_ROLES = (Role.SITE_MANAGER, Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
 PREVIEW_COUNT = 12
 PAGE_SIZE = 30
+LIST_LIMIT = 200  # schedules and sites shown on the index; a site-name search narrows them
 
 
 def _user(request: HttpRequest) -> User:
@@ -80,15 +81,27 @@ def index(request: HttpRequest) -> HttpResponse:
     if user.role == Role.DEPUTY and not user.is_superuser:
         return redirect("reception:mine")
     now = clock.now()
-    schedules = list(ReceptionSchedule.objects.filter(station__in=Station.objects.visible_to(user))
-                 .select_related("station").order_by("station__name", "id")[:200])
+    # a city has hundreds of sites: a site-name search narrows the schedules, the days and the site picker
+    query = (request.GET.get("q") or "").strip()[:50]
+    sites_in_scope = Station.objects.visible_to(user)
+    if query:
+        sites_in_scope = sites_in_scope.filter(name__contains=query)
+    schedules_qs = ReceptionSchedule.objects.filter(station__in=sites_in_scope.values("pk"))
+    schedules = list(schedules_qs.select_related("station").order_by("station__name", "id")[:LIST_LIMIT + 1])
+    more_schedules = len(schedules) > LIST_LIMIT
+    schedules = schedules[:LIST_LIMIT]
     for schedule in schedules:
         schedule.rule_label = reception.rule_label(schedule)  # type: ignore[attr-defined]
-    upcoming = _with_counts(_days(user).filter(ends_at__gt=now))
-    page = keyset_page(upcoming, ("starts_at", "id"), request.GET.get("cursor"), PAGE_SIZE)
+    upcoming = _days(user).filter(ends_at__gt=now)
+    if query:
+        upcoming = upcoming.filter(station__in=sites_in_scope.values("pk"))
+    page = keyset_page(_with_counts(upcoming), ("starts_at", "id"), request.GET.get("cursor"), PAGE_SIZE)
+    sites = list(_sites(user).filter(pk__in=sites_in_scope.values("pk")).order_by("name")
+                 .values_list("pk", "name")[:LIST_LIMIT + 1])
     context = {
-        "schedules": schedules, "page": page, "sites": _sites(user).order_by("name")[:200],
-        "can_organise": services.can_organise(user),
+        "schedules": schedules, "more_schedules": more_schedules, "page": page, "query": query,
+        "sites": sites[:LIST_LIMIT], "more_sites": len(sites) > LIST_LIMIT,
+        "can_organise": services.can_organise(user), "many_sites": query or more_schedules or len(sites) > 10,
     }
     return render(request, "activities/reception/index.html", context)
 

@@ -92,8 +92,11 @@ def test_deputy_reads_only(world, client_for):
 
 def test_create_via_form(world, client_for):
     client = client_for(world.users[Role.SITE_MANAGER])
-    assert "坞城街道" in client.get(reverse("activities:create")).content.decode()
     url = reverse("activities:create") + f"?station={world.station_a.pk}"
+    # a manager of one site goes straight to the form; someone with several sites chooses first
+    assert client.get(reverse("activities:create"))["Location"] == url
+    pick = client_for(world.users[Role.CITY_ADMIN]).get(reverse("activities:create")).content.decode()
+    assert world.station_a.name in pick and world.station_b.name in pick and 'name="station"' in pick
     page = client.get(url)
     assert world.deputy_a.name in page.content.decode()
     response = client.post(url, {"kind": Kind.TRAINING, "title": "代表履职培训", "starts_at": "2026-12-01T09:00",
@@ -240,6 +243,7 @@ def test_query_counts_do_not_grow(world, client_for):
     client = client_for(world.users[Role.CITY_ADMIN])
     a = make(world)
     month = timezone.localtime(a.starts_at).strftime("%Y-%m")
+    _queries(client, reverse("activities:list"), {})  # the filter bar's options are cached (FILTER_OPTIONS)
     few = (_queries(client, reverse("activities:list"), {}),
            _queries(client, reverse("activities:calendar"), {"month": month}),
            _queries(client, reverse("activities:list"), {"export": "xlsx"}))
@@ -292,3 +296,58 @@ def test_admin_pages(world, client_for):
     client = client_for(world.superuser)
     assert client.get(reverse("admin:activities_activity_changelist")).status_code == 200
     assert client.get(reverse("admin:activities_activity_change", args=[a.pk])).status_code == 200
+
+
+def test_deputy_filter_is_a_name_search_not_a_select_of_every_deputy(world, client_for):
+    make(world, title="坞城接待")
+    make(world, world.station_b, title="柳巷接待")
+    client = client_for(world.users[Role.CITY_ADMIN])
+    page = client.get(reverse("activities:list")).content.decode()
+    assert '<select name="deputy"' not in page and 'name="deputy"' in page and 'type="search"' in page
+    by_name = client.get(reverse("activities:list"), {"deputy": world.deputy_b.name[1:]}).content.decode()
+    assert "柳巷接待" in by_name and "坞城接待" not in by_name
+    by_id = client.get(reverse("activities:list"), {"deputy": str(world.deputy_a.pk)}).content.decode()
+    assert "坞城接待" in by_id and "柳巷接待" not in by_id
+    nobody = client.get(reverse("activities:list"), {"deputy": "无此代表"}).content.decode()
+    assert "No activities match these filters." in nobody
+    # a deputy outside the user's scope matches nothing, even by id
+    district = client_for(world.users[Role.DISTRICT_ADMIN])
+    other = district.get(reverse("activities:list"), {"deputy": str(world.deputy_b.pk)}).content.decode()
+    assert "柳巷接待" not in other and "坞城接待" not in other
+
+
+def test_site_and_area_filters_only_when_there_is_a_choice(world, client_for):
+    make(world)
+    single = client_for(world.users[Role.SITE_MANAGER]).get(reverse("activities:list")).content.decode()
+    assert 'name="station"' not in single and 'name="region"' not in single
+    several = client_for(world.users[Role.CITY_ADMIN]).get(reverse("activities:list")).content.decode()
+    assert 'name="station"' in several and 'name="region"' in several
+
+
+def test_change_history_in_words(world, client_for):
+    a = make(world)
+    services.cancel(world.superuser, a, reason="场地临时占用")
+    page = client_for(world.superuser).get(reverse("activities:detail", args=[a.pk])).content.decode()
+    history = page.split('data-testid="audit-list"', 1)[1]
+    assert "Planned the activity" in history and "Cancelled the activity" in history and "场地临时占用" in history
+    assert ">activity.cancel<" not in history
+
+
+def test_export_rows_in_words_with_who_came(world, client_for, monkeypatch):
+    from lianxin.activities import views
+
+    monkeypatch.setattr(views, "EXPORT_BATCH", 2)  # several batches of activities
+    held = make(world, title="已开展的活动", hours_ago=5)
+    services.hold(world.superuser, held, minutes="纪要", citizens_received=7,
+                  attendance=[services.Presence(world.deputy_a.pk, True)])
+    make(world, title="计划中的活动", hours_ago=4)
+    cancelled = make(world, title="取消的活动", hours_ago=3)
+    services.cancel(world.superuser, cancelled, reason="下雨")
+    response = client_for(world.users[Role.CITY_ADMIN]).get(reverse("activities:list"), {"export": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert [row[5] for row in rows[1:]] == ["取消的活动", "计划中的活动", "已开展的活动"]
+    by_title = {row[5]: row for row in rows[1:]}
+    assert by_title["已开展的活动"][4] == "Receiving citizens" and by_title["已开展的活动"][7] == "Held"
+    assert by_title["已开展的活动"][8] == world.deputy_a.name and by_title["已开展的活动"][9] == world.deputy_a.name
+    assert by_title["已开展的活动"][10] == 7 and by_title["已开展的活动"][11] == "纪要"
+    assert by_title["计划中的活动"][9] is None and by_title["取消的活动"][12] == "下雨"

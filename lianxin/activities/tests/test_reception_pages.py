@@ -214,6 +214,8 @@ def test_my_reception_days_for_a_deputy(world: Any, client_for: Any) -> None:
     client = client_for(world.users[Role.DEPUTY])
     text = client.get(reverse("reception:mine")).content.decode()
     assert "2026-10-08" in text and "138****2222" in text and "13811112222" not in text
+    assert f'href="{reverse("reception:day", args=[day.pk])}"' in text  # the day's page, one click away
+    assert client.get(reverse("reception:day", args=[day.pk])).status_code == 200
     assert client_for(manager(world)).get(reverse("reception:mine")).status_code == 403
 
 
@@ -398,3 +400,19 @@ def test_my_days_query_count_does_not_grow(world: Any, client_for: Any) -> None:
         reception.publish_by_hand(manager(world), day)
         book(day)
     assert count() <= few
+
+
+def test_index_searches_sites_by_name(world: Any, client_for: Any) -> None:
+    make_schedule(world.station_a)
+    make_schedule(world.station_b)
+    client = client_for(world.users[Role.CITY_ADMIN])
+    both = client.get(reverse("reception:index")).content.decode()
+    assert world.station_a.name in both and world.station_b.name in both
+    found = client.get(reverse("reception:index"), {"q": world.station_b.name[:2]}).content.decode()
+    schedules = found.split("<h2", 2)[1]
+    assert world.station_b.name in schedules and world.station_a.name not in schedules
+    none = client.get(reverse("reception:index"), {"q": "无此站点"}).content.decode()
+    assert "No reception schedule at a site of this name." in none
+    # the search never widens the scope
+    outsider = client_for(world.outsider).get(reverse("reception:index"), {"q": world.station_a.name}).content.decode()
+    assert world.station_a.name not in outsider.split("<h2", 1)[1]

@@ -442,3 +442,17 @@ def test_cancelled_day_tells_the_citizens(world: Any, outbox: Any, django_captur
     assert appointment.status == "cancelled"
     assert [m.to for m in outbox] == ["13811112222"] and "场地维修" in outbox[0].text
     assert not any(s.booked for s in day.slots.all())
+
+
+def test_rota_counts_reception_activities_held_outside_the_schedule(world: Any) -> None:
+    """A reception held at the site without a schedule (a special day) counts towards the minimum."""
+    from lianxin.activities.models import Kind
+
+    make_schedule(world.station_a, deputies_per_day=1)
+    special = Activity.objects.create(
+        station=world.station_a, kind=Kind.RECEPTION, title="专题接待", status=Activity.Status.HELD,
+        starts_at=at(2026, 3, 10, 9), ends_at=at(2026, 3, 10, 11), minutes="接待群众 12 人")
+    special.attendances.create(deputy=world.deputy_a, expected=True, attended=True)
+    rota = reception.build_rota(world.station_a, 2026)
+    # one duty done in March, then the coming days (October to December) all go to the only deputy
+    assert rota.counts[world.deputy_a.pk] == 4
