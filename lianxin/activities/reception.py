@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Prefetch, Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.accounts.audit import log_action
@@ -162,8 +162,8 @@ def rule_label(schedule: ReceptionSchedule) -> str:
     """"The first Friday of the month" / "Every Tuesday", in the user's language."""
     day = WEEKDAY_NAMES[schedule.weekday] if 0 <= schedule.weekday <= 6 else "?"
     if schedule.frequency == ReceptionSchedule.Frequency.WEEKLY:
-        return _g("Every %(day)s") % {"day": day}
-    return _g("The %(nth)s %(day)s of the month") % {"nth": NTH_NAMES.get(schedule.nth, "?"), "day": day}
+        return gettext("Every %(day)s") % {"day": day}
+    return gettext("The %(nth)s %(day)s of the month") % {"nth": NTH_NAMES.get(schedule.nth, "?"), "day": day}
 
 
 def validate_schedule(schedule: ReceptionSchedule) -> None:
@@ -342,7 +342,7 @@ def generate_days(user: User, schedule: ReceptionSchedule, start: datetime.date,
         schedule=schedule, starts_at__date__gte=start - ONE_DAY, starts_at__date__lte=end + ONE_DAY,
     ).values_list("starts_at", flat=True)}
     rotas: dict[int, Rota] = {}
-    title = _g("Reception day")
+    title = gettext("Reception day")
     with transaction.atomic():
         for occ in occurrences(schedule, start, end):
             if occ.day is None:
@@ -630,14 +630,14 @@ def _when(appointment: Appointment) -> str:
 
 def reminder_text(appointment: Appointment) -> str:
     with translation.override(appointment.language or "zh-hans"):
-        return _g("Reminder: your reception appointment at %(site)s, %(when)s, booking code %(code)s. "
+        return gettext("Reminder: your reception appointment at %(site)s, %(when)s, booking code %(code)s. "
                   "If you cannot come, please cancel it.") % {
             "site": appointment.slot.activity.station.name, "when": _when(appointment), "code": appointment.code}
 
 
 def cancelled_text(appointment: Appointment) -> str:
     with translation.override(appointment.language or "zh-hans"):
-        return _g("The reception day at %(site)s on %(when)s was cancelled: %(reason)s. "
+        return gettext("The reception day at %(site)s on %(when)s was cancelled: %(reason)s. "
                   "Your booking %(code)s is void; please book another day.") % {
             "site": appointment.slot.activity.station.name, "when": _when(appointment),
             "reason": appointment.slot.activity.cancel_reason, "code": appointment.code}

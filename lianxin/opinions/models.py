@@ -261,8 +261,10 @@ class Opinion(models.Model):
             # staff lists: area subtree + status, newest first, keyset on (created_at, id)
             models.Index(fields=["region_path", "status", "-created_at", "-id"], name="opinion_area_status_idx"),
             models.Index(fields=["status", "-created_at", "-id"], name="opinion_status_idx"),
-            models.Index(fields=["station", "status", "-created_at"], name="opinion_station_idx"),
-            models.Index(fields=["unit", "status", "-created_at"], name="opinion_unit_idx"),
+            # A site's or unit's cases newest first (the list filtered by site or unit, a unit's inbox);
+            # a status filter on top reads a few thousand rows at most, in order.
+            models.Index(fields=["station", "-created_at", "-id"], name="opinion_station_time_idx"),
+            models.Index(fields=["unit", "-created_at", "-id"], name="opinion_unit_time_idx"),
             models.Index(fields=["unit", "status", "due_at"], name="opinion_unit_due_idx"),
             models.Index(fields=["deputy", "status", "-created_at"], name="opinion_deputy_idx"),
             models.Index(fields=["category", "status", "-created_at"], name="opinion_category_idx"),
@@ -494,10 +496,14 @@ class OpinionGram(models.Model):
     """
 
     gram = models.CharField(max_length=2)
-    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="+")
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="grams")
+    # The opinion's created_at (never changes): a gram's opinions newest first straight from the
+    # index, so the matches of a selective keyword need no sort of all of them.
+    created_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["gram", "opinion"], name="opinion_gram_unique")]
+        indexes = [models.Index(fields=["gram", "-created_at", "-opinion"], name="opinion_gram_time_idx")]
 
     def __str__(self) -> str:
         return self.gram

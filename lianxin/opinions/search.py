@@ -33,7 +33,8 @@ def index_opinion(opinion: Opinion, new: bool = False) -> None:
     if not new:
         OpinionGram.objects.filter(opinion=opinion).delete()
     OpinionGram.objects.bulk_create(
-        [OpinionGram(gram=g, opinion=opinion) for g in grams(f"{opinion.title} {opinion.text}") if len(g) == 2]
+        [OpinionGram(gram=g, opinion=opinion, created_at=opinion.created_at)
+         for g in grams(f"{opinion.title} {opinion.text}") if len(g) == 2]
     )
 
 
@@ -60,26 +61,32 @@ def filter_keyword(queryset: QuerySet[Opinion], keyword: str) -> QuerySet[Opinio
 
 
 def is_selective(keyword: str, using: str) -> bool:
-    """Whether ``keyword`` matches few enough opinions to sort them all (PostgreSQL; one query).
+    """Whether ``keyword`` matches few enough opinions to sort them all (PostgreSQL; one query)."""
+    return rarest_gram(keyword, using) is not None
+
+
+def rarest_gram(keyword: str, using: str) -> str | None:
+    """The rarest bigram of ``keyword`` if it is in at most ``RARE`` opinions (PostgreSQL; one query).
 
     Newest first, a list reads the cases in time order and probes the bigram index for each, until
     a page is full: quick for a common word, but a rare word whose cases are old (供暖 in summer)
-    reads tens of thousands of rows. Its matches are better fetched through the index and sorted.
-    PostgreSQL cannot tell the two apart (it assumes matches spread evenly over time), so the list
-    asks here, counting the rarest gram's opinions up to ``RARE + 1`` from the index alone.
+    reads tens of thousands of rows. Its matches are better read from the gram's own index, newest
+    first (``OpinionGram`` keeps the opinion's time). PostgreSQL cannot tell the two apart (it
+    assumes matches spread evenly over time), so the list asks here, counting each gram's opinions
+    up to ``RARE + 1`` from the index alone.
     """
     found = sorted({g for word in keyword.split() for g in grams(word) if len(g) == 2})
     if not found or connections[using].vendor != "postgresql":
-        return False
+        return None
     table = OpinionGram._meta.db_table
     with connections[using].cursor() as cursor:
         cursor.execute(
-            f'SELECT min((SELECT count(*) FROM (SELECT 1 FROM "{table}" WHERE "gram" = g LIMIT %s) AS s)) '  # noqa: S608
-            "FROM unnest(%s::varchar[]) AS g",
+            f'SELECT g, (SELECT count(*) FROM (SELECT 1 FROM "{table}" WHERE "gram" = g LIMIT %s) AS s) AS n '  # noqa: S608
+            "FROM unnest(%s::varchar[]) AS g ORDER BY n, g LIMIT 1",
             [RARE + 1, found],
         )
-        (rarest,) = cursor.fetchone()
-    return int(rarest) <= RARE
+        gram, count = cursor.fetchone()
+    return str(gram) if int(count) <= RARE else None
 
 
 def _contains(word: str) -> Q:

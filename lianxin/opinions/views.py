@@ -113,7 +113,8 @@ def can_enter(user: User) -> bool:
 # ---- the list -------------------------------------------------------------------------------------
 
 
-def list_page(opinions: Any, cursor: str | None, *, sort_matches: bool = False) -> tuple[Page, int | None]:
+def list_page(opinions: Any, cursor: str | None, *, sort_matches: bool = False,
+              gram: str | None = None) -> tuple[Page, int | None]:
     """One page of the list in two queries: the page's keys (id, time), then its rows.
 
     An index answers the keys for every candidate row; the joins and the wide columns are read for
@@ -124,7 +125,12 @@ def list_page(opinions: Any, cursor: str | None, *, sort_matches: bool = False) 
     otherwise the count is None (the caller counts).
     """
     size, total = settings.PAGE_SIZE, None
-    if sort_matches:
+    if gram:
+        # The keyword's rarest gram, newest first from its own index (gram, created_at, opinion).
+        sort_matches = True
+        opinions = opinions.filter(grams__gram=gram).annotate(sort_at=F("grams__created_at"))
+        keys_query, order = opinions.values_list("id", "sort_at", named=True), ("-sort_at", "-id")
+    elif sort_matches:
         opinions = opinions.annotate(
             sort_at=ExpressionWrapper(F("created_at") + Value(datetime.timedelta(0)), output_field=DateTimeField()))
         keys_query, order = opinions.values_list("id", "sort_at", named=True), ("-sort_at", "-id")
@@ -161,7 +167,7 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
                                {"queue": queue, **form.active_filters()})
     keyword = form.cleaned_data.get("q", "").strip() if form.is_valid() else ""
     page, total = list_page(opinions, request.GET.get("cursor"),
-                            sort_matches=bool(keyword) and search.is_selective(keyword, opinions.db))
+                            gram=search.rarest_gram(keyword, opinions.db) if keyword else None)
     soon = queues.due_soon_limit(now)
     for opinion in page.rows:
         opinion.deadline_state = deadline_state(opinion, now, soon)  # type: ignore[attr-defined]

@@ -103,7 +103,8 @@ def test_rows_of_the_page_leave_the_long_and_encrypted_columns_unread(world, cat
 
 
 def test_selective_keywords_page_the_same_way(world, category, client_for, settings, monkeypatch):
-    """A keyword with few matches is sorted by a computed time: same order, same cursors, no overlap."""
+    """A keyword with few matches is read newest first from its rarest gram's index: same order, same
+    cursors, no overlap."""
     import datetime
 
     from lianxin.opinions import search
@@ -124,7 +125,7 @@ def test_selective_keywords_page_the_same_way(world, category, client_for, setti
         return seen, cursor
 
     assert walk() == (made, None)
-    monkeypatch.setattr(search, "is_selective", lambda keyword, using: True)
+    monkeypatch.setattr(search, "rarest_gram", lambda keyword, using: "路灯")
     assert walk() == (made, None)
     # the first page counts what it sorted: no count query of its own, the same totals
     with CaptureQueriesContext(connection) as captured:
