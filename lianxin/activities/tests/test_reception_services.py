@@ -416,7 +416,7 @@ def test_arrive_with_a_deputy_not_on_duty_is_refused(world: Any) -> None:
 
 def test_reminder_the_day_before(world: Any, outbox: Any, caplog: Any, monkeypatch: Any) -> None:
     # the message is made in the booking's language (shown here without the catalogue: language|msgid)
-    monkeypatch.setattr(reception, "_g", lambda message: f"{translation.get_language()}|{message}")
+    monkeypatch.setattr(reception, "gettext", lambda message: f"{translation.get_language()}|{message}")
     day = published_day(world)
     zh = book(day)
     en = book(day, phone="13922223333", slot=1, language="en")
