@@ -20,7 +20,6 @@ from lianxin.regions.models import Region
 
 NOW = datetime.datetime(2026, 11, 20, 2, 0, tzinfo=datetime.UTC)
 RESULT: dict[str, float] = {}
-pytestmark = pytest.mark.xdist_group("demo_activities")
 
 
 @pytest.fixture(scope="module")

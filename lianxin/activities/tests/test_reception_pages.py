@@ -402,7 +402,7 @@ def test_my_days_query_count_does_not_grow(world: Any, client_for: Any) -> None:
     assert count() <= few
 
 
-def test_index_searches_sites_by_name(world: Any, client_for: Any) -> None:
+def test_index_searches_sites_by_name(english: Any, world: Any, client_for: Any) -> None:
     make_schedule(world.station_a)
     make_schedule(world.station_b)
     client = client_for(world.users[Role.CITY_ADMIN])

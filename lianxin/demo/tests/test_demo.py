@@ -28,7 +28,6 @@ from lianxin.units.models import HandlingUnit
 BUILD_SECONDS: dict[str, float] = {}
 
 
-pytestmark = pytest.mark.xdist_group("demo")
 
 
 @pytest.fixture(scope="module")

@@ -31,8 +31,7 @@ from lianxin.units.models import HandlingUnit
 
 BUILD_SECONDS: dict[str, float] = {}
 
-# Replaying 5,161 cases takes two to four minutes: the module builds it once, on one xdist worker.
-pytestmark = pytest.mark.xdist_group("demo_opinions")
+# Replaying 5,161 cases takes two to four minutes: the module builds it once (`--dist loadfile`: one worker).
 
 
 @pytest.fixture(scope="module")
