@@ -171,8 +171,10 @@ class OpinionFilterForm(BootstrapMixin, forms.Form):
         visible = Deputy.objects.visible_to(self.user)
         return visible.filter(pk=int(value)) if value.isdigit() else visible.filter(name__contains=value)
 
-    def filter(self, queryset: QuerySet[Opinion]) -> QuerySet[Opinion]:
-        """Apply the valid filters; an invalid one (a stale id in a URL) is ignored, not obeyed."""
+    def filter(self, queryset: QuerySet[Opinion], joined_gram: str | None = None) -> QuerySet[Opinion]:
+        """Apply the valid filters; an invalid one (a stale id in a URL) is ignored, not obeyed.
+
+        ``joined_gram``: a bigram of the keyword the caller joins itself (``search.filter_keyword``)."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         if data.get("region"):
@@ -191,7 +193,7 @@ class OpinionFilterForm(BootstrapMixin, forms.Form):
         if data.get("created_to"):
             queryset = queryset.filter(created_at__lt=_day_start(data["created_to"] + datetime.timedelta(days=1)))
         if data.get("q", "").strip():
-            queryset = search.filter_keyword(queryset, data["q"].strip())
+            queryset = search.filter_keyword(queryset, data["q"].strip(), joined_gram)
         return queryset
 
     def active_filters(self) -> dict[str, Any]:

@@ -43,10 +43,11 @@ def index_opinion(opinion: Opinion, new: bool = False) -> None:
 RARE = 15_000
 
 
-def filter_keyword(queryset: QuerySet[Opinion], keyword: str) -> QuerySet[Opinion]:
+def filter_keyword(queryset: QuerySet[Opinion], keyword: str, joined_gram: str | None = None) -> QuerySet[Opinion]:
     """Opinions whose title or text contain every whitespace-separated word of ``keyword``.
 
-    Each word's bigrams narrow the rows through the index. A word that is one bigram (the common
+    Each word's bigrams narrow the rows through the index (but ``joined_gram``, which the caller joins
+    itself). A word that is one bigram (the common
     two-character keyword) needs nothing more: its gram is in the index exactly when the word is in
     the title or text. Longer words, and words the bigrams do not cover, are confirmed by substring.
     """
@@ -54,6 +55,8 @@ def filter_keyword(queryset: QuerySet[Opinion], keyword: str) -> QuerySet[Opinio
     for word in words:
         word_grams = sorted(g for g in grams(word) if len(g) == 2)
         for gram in word_grams:
+            if gram == joined_gram:  # the caller joins this gram's rows itself (the list's ordered read)
+                continue
             queryset = queryset.filter(pk__in=OpinionGram.objects.filter(gram=gram).values("opinion_id"))
         if word_grams != [word.lower()]:
             queryset = queryset.filter(_contains(word))

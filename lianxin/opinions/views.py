@@ -161,13 +161,16 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     queue = queues.normalise(request.GET.get("queue"))
     form = OpinionFilterForm(request.GET or None, user=user)
-    opinions = form.filter(queues.apply(_scoped(user), queue, user, now))
+    queued = queues.apply(_scoped(user), queue, user, now)
+    opinions = form.filter(queued)
     if request.GET.get("export") == "xlsx":
         return export_opinions(request, user, opinions.select_related(*LIST_RELATED),
                                {"queue": queue, **form.active_filters()})
     keyword = form.cleaned_data.get("q", "").strip() if form.is_valid() else ""
-    page, total = list_page(opinions, request.GET.get("cursor"),
-                            gram=search.rarest_gram(keyword, opinions.db) if keyword else None)
+    gram = search.rarest_gram(keyword, opinions.db) if keyword else None
+    # A selective keyword: the page is read through its rarest gram's rows, joined (not also an IN).
+    page, total = list_page(form.filter(queued, joined_gram=gram) if gram else opinions,
+                            request.GET.get("cursor"), gram=gram)
     soon = queues.due_soon_limit(now)
     for opinion in page.rows:
         opinion.deadline_state = deadline_state(opinion, now, soon)  # type: ignore[attr-defined]

@@ -167,3 +167,27 @@ def test_the_filter_options_follow_a_new_site_at_once_and_respect_scope(world, c
     world.station_b.save()
     assert "改名后的联络站" in str(OpinionFilterForm({}, user=world.users[Role.CITY_ADMIN])["site"])
     assert Station.objects.filter(name="改名后的联络站").exists()
+
+
+def test_the_rarest_gram_read_finds_the_same_cases_as_the_plain_filter(world, category, client_for, monkeypatch):
+    """Joined through its rarest gram, a two-word keyword still needs both words, in scope, newest first."""
+    import datetime
+
+    from lianxin.opinions import search
+    from lianxin.opinions.tests.staff_helpers import NOW
+
+    both = [submit(category, world.station_a, title=f"路灯坏了{i}", text="请尽快修理",
+                   now=NOW - datetime.timedelta(hours=i)).tracking_code for i in range(3)]
+    submit(category, world.station_a, title="路灯很亮", text="晚上刺眼")  # one word only
+    submit(category, world.station_a, title="门坏了", text="单元门")  # the other word only
+    submit(category, world.station_b, title="路灯坏了 外区", text="请修理")  # another site
+    client = client_for(world.users[Role.SITE_MANAGER])
+
+    def codes():
+        return [op.tracking_code for op in client.get(URL, {"q": "路灯 坏了"}).context["page"].rows]
+
+    plain = codes()
+    monkeypatch.setattr(search, "rarest_gram", lambda keyword, using: "路灯")
+    assert plain == codes() == both
+    monkeypatch.setattr(search, "rarest_gram", lambda keyword, using: "坏了")
+    assert codes() == both
