@@ -191,3 +191,22 @@ def test_the_rarest_gram_read_finds_the_same_cases_as_the_plain_filter(world, ca
     assert plain == codes() == both
     monkeypatch.setattr(search, "rarest_gram", lambda keyword, using: "坏了")
     assert codes() == both
+
+
+def test_rows_show_badges_and_deadlines_as_markup_not_text(world, category, client_for):
+    """The rows are built in Python: badges and deadline marks must come out as HTML, titles escaped."""
+    from django.utils import timezone
+
+    from lianxin.opinions.models import Opinion
+
+    urgent = submit(category, world.station_a, title="<b>路灯</b>")
+    Opinion.objects.filter(pk=urgent.pk).update(urgency="urgent", escalated_at=timezone.now(),
+                                                 due_at=timezone.now() - timezone.timedelta(days=1))
+    plain = submit(category, world.station_a, title="门禁坏了")
+    Opinion.objects.filter(pk=plain.pk).update(escalated_at=timezone.now())
+    html = client_for(world.users[Role.CITY_ADMIN]).get(URL).content.decode()
+    escalated = html.count('<span class="badge text-bg-warning">Escalated</span>') + html.count(
+        '<span class="badge text-bg-warning">已督办</span>')
+    assert escalated == 2  # with and without urgency
+    assert '<span class="badge text-bg-danger">' in html and 'data-deadline="overdue"' in html
+    assert "&lt;span" not in html and "&lt;b&gt;路灯&lt;/b&gt;" in html
