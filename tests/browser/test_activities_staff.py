@@ -8,17 +8,10 @@ from django.utils import timezone
 
 from lianxin.activities.models import Activity, Attendance
 from lianxin.core import clock
-from lianxin.testing import PASSWORD
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_url("**/staff/")
 
 
 def test_site_manager_plans_publishes_and_closes_an_activity(desktop, world, screenshot_dir):

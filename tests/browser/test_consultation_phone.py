@@ -8,6 +8,7 @@ from lianxin.accounts.models import Role
 from lianxin.legislation import services
 from lianxin.legislation.demo import DRAFT
 from lianxin.legislation.models import Comment, Consultation
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,15 +40,6 @@ def test_citizen_comments_on_an_article_on_a_phone(phone, world):
     assert comment.article.number == 12 and comment.citizen_phone == "13900001111"
 
 
-def _log_in(page, username):
-    from lianxin.testing import PASSWORD
-
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_url("**/staff/")
-
 
 def test_a_city_admin_edits_the_sites_by_district_and_prepares_the_pdf(phone, world, screenshot_dir):
     from lianxin.legislation.models import SummaryDocument
@@ -57,7 +49,7 @@ def test_a_city_admin_edits_the_sites_by_district_and_prepares_the_pdf(phone, wo
         world.users[Role.CITY_ADMIN], title="", organiser="市人大常委会法工委", text=DRAFT,
         opens_on=today + datetime.timedelta(days=1), closes_on=today + datetime.timedelta(days=9),
         stations=[world.station_b])
-    _log_in(phone, "city")
+    log_in(phone, "city")
     phone.goto(f"/staff/legislation/{consultation.pk}/")
     with phone.expect_navigation():
         phone.locator(f'a[href="/staff/legislation/{consultation.pk}/edit/"]').click()

@@ -2,17 +2,10 @@
 
 import pytest
 
-from lianxin.testing import PASSWORD
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_url("**/staff/")
 
 
 def test_district_admin_sees_only_its_own_district(desktop, world, screenshot_dir):

@@ -8,18 +8,12 @@ import pytest
 from playwright.sync_api import expect
 
 from lianxin.opinions.models import Category, Opinion, Outcome, Status
-from lianxin.testing import PASSWORD, make_user
+from lianxin.testing import make_user
 from lianxin.units.models import HandlingUnit
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_url("**/staff/")
 
 
 def test_citizen_submits_manager_transfers_unit_replies_citizen_rates(browser, live_server, phone, world):
@@ -50,8 +44,13 @@ def test_citizen_submits_manager_transfers_unit_replies_citizen_rates(browser, l
     desk.set_default_timeout(20_000)
     log_in(desk, "manager")
     desk.goto(f"/staff/opinions/{opinion.pk}/")
+    desk.wait_for_load_state("networkidle")  # the page's own htmx requests have answered
     desk.locator("[data-action=accept] .accordion-button").click()
-    with desk.expect_navigation():
+    # The live server shares one SQLite connection between its threads: submit only once nothing else is
+    # in flight, and give a loaded machine time (a stalled POST here failed CI once).
+    desk.wait_for_load_state("networkidle")
+    expect(desk.get_by_test_id("form-accept").locator("button[type=submit]")).to_be_visible()
+    with desk.expect_navigation(timeout=45_000):
         desk.get_by_test_id("form-accept").locator("button[type=submit]").click()
     assert "已受理" in desk.locator("main").inner_text()
     desk.locator("[data-action=transfer] .accordion-button").click()

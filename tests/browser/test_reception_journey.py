@@ -7,17 +7,10 @@ import pytest
 from lianxin.activities import reception
 from lianxin.activities.models import Appointment, ReceptionSchedule
 from lianxin.core import clock
-from lianxin.testing import PASSWORD
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_url("**/staff/")
 
 
 def test_citizen_books_and_deputy_on_duty_sees_it(browser, live_server, phone, world, screenshot_dir):

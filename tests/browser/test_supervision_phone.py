@@ -8,18 +8,10 @@ from lianxin.accounts.models import Role
 from lianxin.opinions.models import Category
 from lianxin.supervision import services
 from lianxin.supervision.models import Topic
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def log_in(page, username):
-    from lianxin.testing import PASSWORD
-
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.wait_for_url("**/staff/")
 
 
 def shot(page, name):
