@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lianxin.accounts.models import Role, User
 from lianxin.demo.names import person_name
@@ -93,11 +93,15 @@ def load_reception(now: datetime.datetime, progress: Callable[[str], None] = lam
         if station.pk in have:
             continue
         frequency, weekday, nth, start, end = PATTERNS[i % len(PATTERNS)]
-        ReceptionSchedule.objects.create(
+        schedule = ReceptionSchedule.objects.create(
             station=station, frequency=frequency, weekday=weekday, nth=nth, start_time=start, end_time=end,
             holiday_rule=ReceptionSchedule.HolidayRule.NEXT, slot_minutes=30, slot_capacity=rng.choice((2, 3, 3, 4)),
             deputies_per_day=2, valid_from=today.replace(month=1, day=1),
         )
+        # The site's own "reception days" text (shown on its public page) says the same as the schedule.
+        with translation.override("zh-hans"):
+            text = f"{reception.rule_label(schedule)} {start:%H:%M}—{end:%H:%M}"
+        Station.objects.filter(pk=station.pk).update(reception_days=text)
         counts["schedules"] += 1
     progress(f"{counts['schedules']:>7,}  reception schedules  ({time.monotonic() - started:.1f} s)")
     schedules = list(ReceptionSchedule.objects.filter(active=True, station__in=stations)

@@ -6,8 +6,9 @@ import datetime
 from typing import Any
 
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from lianxin.activities import reception
 from lianxin.activities.models import Activity, Appointment, ReceptionSchedule
 from lianxin.activities.reception_demo import end_of_next_month, load_reception
 
@@ -26,6 +27,11 @@ def test_load_reception(world: Any) -> None:
     with time_machine.travel(NOW, tick=False):
         counts = load_reception(NOW)
         assert counts["schedules"] == 2 and ReceptionSchedule.objects.count() == 2  # stations only, not points
+        for schedule in ReceptionSchedule.objects.select_related("station"):  # the site's text says the same
+            with translation.override("zh-hans"):
+                rule = reception.rule_label(schedule)
+            assert schedule.station.reception_days == f"{rule} {schedule.start_time:%H:%M}—{schedule.end_time:%H:%M}"
+            assert rule.startswith("每")  # in Chinese, as the rest of the demo
         days = list(Activity.objects.filter(kind="reception"))
         assert counts["days"] == len(days) >= 2
         assert all(d.status == "published" and d.starts_at > NOW for d in days)
