@@ -17,9 +17,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.core import clock
-from lianxin.core.crypto import lookup_hash
+from lianxin.core.contact import CitizenContact
 from lianxin.core.fields import EncryptedTextField
-from lianxin.core.masking import mask_name, mask_phone
 
 if TYPE_CHECKING:
     from lianxin.accounts.models import User
@@ -284,7 +283,7 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         return self.filter(slot__activity__in=Activity.objects.visible_to(user))
 
 
-class Appointment(models.Model):
+class Appointment(CitizenContact, models.Model):
     """A citizen's booking of a reception slot (no account): a booking code, name, phone and topic."""
 
     class Status(models.TextChoices):
@@ -321,14 +320,3 @@ class Appointment(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.phone_hash = lookup_hash(self.citizen_phone) if self.citizen_phone else ""
-        super().save(*args, **kwargs)
-
-    @property
-    def masked_phone(self) -> str:
-        return mask_phone(self.citizen_phone)
-
-    @property
-    def masked_name(self) -> str:
-        return mask_name(self.citizen_name)

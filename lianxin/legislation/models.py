@@ -9,7 +9,7 @@ adopted or not adopted, and commenters who left contact details are told.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -18,9 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from lianxin.core import clock
-from lianxin.core.crypto import lookup_hash
+from lianxin.core.contact import CitizenContact
 from lianxin.core.fields import EncryptedTextField
-from lianxin.core.masking import mask_name, mask_phone
 
 if TYPE_CHECKING:
     from lianxin.accounts.models import User
@@ -115,7 +114,7 @@ class CommentQuerySet(models.QuerySet["Comment"]):
         return self.filter(consultation__in=Consultation.objects.visible_to(user))
 
 
-class Comment(models.Model):
+class Comment(CitizenContact, models.Model):
     class Channel(models.TextChoices):
         ONLINE = "online", _("Online")
         SITE = "site", _("At a site session")
@@ -171,17 +170,6 @@ class Comment(models.Model):
     def __str__(self) -> str:
         return f"{self.consultation_id}/{self.article_id}: {self.text[:20]}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.phone_hash = lookup_hash(self.citizen_phone) if self.citizen_phone else ""
-        super().save(*args, **kwargs)
-
-    @property
-    def masked_phone(self) -> str:
-        return mask_phone(self.citizen_phone)
-
-    @property
-    def masked_name(self) -> str:
-        return mask_name(self.citizen_name)
 
 
 def summary_pdf_path(instance: SummaryDocument, filename: str) -> str:

@@ -16,9 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from lianxin.core import clock
-from lianxin.core.crypto import lookup_hash
+from lianxin.core.contact import CitizenContact
 from lianxin.core.fields import EncryptedTextField
-from lianxin.core.masking import mask_name, mask_phone
 from lianxin.regions.models import subtree_q
 
 if TYPE_CHECKING:
@@ -172,7 +171,7 @@ class OpinionQuerySet(models.QuerySet["Opinion"]):
         )
 
 
-class Opinion(models.Model):
+class Opinion(CitizenContact, models.Model):
     tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True, default=new_tracking_code)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, default="", blank=True)
@@ -291,20 +290,9 @@ class Opinion(models.Model):
         if fields is None or "region" in fields:
             self.region_path = self.region.path
             derived.append("region_path")
-        if fields is None or "citizen_phone" in fields:
-            self.phone_hash = lookup_hash(self.citizen_phone) if self.citizen_phone else ""
-            derived.append("phone_hash")
         if fields is not None:
             kwargs["update_fields"] = {*fields, *derived}
-        super().save(*args, **kwargs)
-
-    @property
-    def masked_phone(self) -> str:
-        return mask_phone(self.citizen_phone)
-
-    @property
-    def masked_name(self) -> str:
-        return mask_name(self.citizen_name)
+        super().save(*args, **kwargs)  # CitizenContact keeps phone_hash
 
     @property
     def is_open(self) -> bool:
