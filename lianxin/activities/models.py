@@ -17,18 +17,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.core import clock
+from lianxin.core.codes import READABLE_ALPHABET, readable_code
 from lianxin.core.contact import CitizenContact
 from lianxin.core.fields import EncryptedTextField
 
 if TYPE_CHECKING:
     from lianxin.accounts.models import User
 
-# Booking codes: no 0/O, 1/I/L, read out over the phone or shown at the door.
-BOOKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+BOOKING_ALPHABET = READABLE_ALPHABET
 
 
 def new_booking_code() -> str:
-    return "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
+    return readable_code(8)
 
 
 class Kind(models.TextChoices):

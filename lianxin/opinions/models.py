@@ -6,7 +6,6 @@ State changes happen only in ``lianxin.opinions.services`` (one function per tra
 
 from __future__ import annotations
 
-import secrets
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from lianxin.core import clock
+from lianxin.core.codes import READABLE_ALPHABET, readable_code
 from lianxin.core.contact import CitizenContact
 from lianxin.core.fields import EncryptedTextField
 from lianxin.regions.models import subtree_q
@@ -23,12 +23,11 @@ from lianxin.regions.models import subtree_q
 if TYPE_CHECKING:
     from lianxin.accounts.models import User
 
-# Tracking codes: no 0/O/1/I/L, so they can be read out over the phone.
-TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACKING_ALPHABET = READABLE_ALPHABET
 
 
 def new_tracking_code() -> str:
-    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+    return readable_code(10)
 
 
 class Status(models.TextChoices):
