@@ -14,6 +14,10 @@ def _fast_settings(settings, tmp_path):
 
     RULES.clear()
     clear_all()
+    # Rate-limit counters and claims (the local-memory cache outlives a test otherwise).
+    from django.core.cache import cache
+
+    cache.clear()
     yield
     # A request through the test client leaves its language active in this thread: reset it.
     from django.utils import translation

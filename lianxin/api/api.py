@@ -6,8 +6,6 @@ platform runs on closed networks) and the schema at /api/v1/openapi.json.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -16,6 +14,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from lianxin.opinions.errors import CaseError
 
 from . import activities, deputies, me, opinions, opinions_public, public, regions, stations, units
+from .common import error_body, invalid_body
 
 DESCRIPTION = """
 Lianxin's registry of regions, liaison sites, deputies and handling units (read-only), and the
@@ -52,11 +51,6 @@ api.add_router("", opinions.router)
 api.add_router("", activities.router)
 
 
-def _error(code: str, message: str) -> dict[str, str]:
-    # "detail" is the answer of the first API version; "code" and "message" that of every error now.
-    return {"code": code, "message": message, "detail": message}
-
-
 @api.exception_handler(CaseError)
 def case_refused(request: HttpRequest, exc: CaseError) -> HttpResponse:
     return api.create_response(request, opinions.error_body(exc), status=opinions.error_status(exc))
@@ -65,7 +59,7 @@ def case_refused(request: HttpRequest, exc: CaseError) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     response = api.create_response(
-        request, _error("unauthenticated", _("Log in, or send an API token in the Authorization header.")), status=401
+        request, error_body("unauthenticated", _("Log in, or send an API token in the Authorization header.")), status=401
     )
     response["WWW-Authenticate"] = 'Bearer realm="lianxin"'
     return response
@@ -73,18 +67,9 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, _error("not_found", _("Not found.")), status=404)
+    return api.create_response(request, error_body("not_found", _("Not found.")), status=404)
 
 
 @api.exception_handler(ValidationError)
 def invalid_parameters(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = []
-    for error in exc.errors:
-        error = dict(error)
-        # Our own checks raise ValueError with a translated sentence: show it without pydantic's
-        # "Value error, " prefix.
-        if error.get("type") == "value_error" and isinstance(error.get("ctx", {}).get("error"), str):
-            error["msg"] = error.pop("ctx")["error"]
-        errors.append(error)
-    body: dict[str, Any] = {**_error("invalid", _("Some request parameters are invalid.")), "errors": errors}
-    return api.create_response(request, body, status=422)
+    return api.create_response(request, invalid_body(list(exc.errors)), status=422)

@@ -42,6 +42,25 @@ class PageParams(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"Rows per page, at most {MAX_LIMIT}.")
 
 
+def error_body(code: str, message: str) -> dict[str, str]:
+    """An error's JSON body. "detail" is the answer of the first API version; "code" and "message"
+    that of every error now."""
+    return {"code": code, "message": message, "detail": message}
+
+
+def invalid_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The 422 body of a request that did not parse, from pydantic's or ninja's error list."""
+    shown = []
+    for error in errors:
+        error = {k: v for k, v in error.items() if k not in ("input", "url")}
+        # Our own checks raise ValueError with a translated sentence: show it without pydantic's
+        # "Value error, " prefix.
+        if error.get("type") == "value_error" and isinstance(error.get("ctx", {}).get("error"), str):
+            error["msg"] = error.pop("ctx")["error"]
+        shown.append(error)
+    return {**error_body("invalid", _("Some request parameters are invalid.")), "errors": shown}
+
+
 def invalid(field: str, message: str) -> ValidationError:
     """A 422 for one query parameter, shaped like ninja's own validation errors."""
     return ValidationError([{"type": "value_error", "loc": ["query", field], "msg": message}])

@@ -9,6 +9,9 @@ process on its own.
 
 On Redis (``lianxin.core.cache.RedisCache``) ``hit_all`` counts several limits in one round trip
 (a small Lua script: INCR, and EXPIRE on the first hit of a window), which the public submission uses.
+It can also *claim* a short-lived key in the same round trip when every limit passes (``SET NX``:
+exactly one caller per expiry wins it), which the submission uses to queue the registration of new
+intakes at most once a second instead of once per intake.
 
 Keys are hashed before they reach the cache: phone numbers are personal data.
 """
@@ -26,14 +29,29 @@ from django.http import HttpRequest
 
 from .cache import RedisCache
 
-# INCR each key; on a counter's first hit set its expiry (the window plus a second). Answers the counts.
+# INCR each counter (KEYS[1..n]); on a counter's first hit set its expiry (ARGV[2i-1]: the window
+# plus a second). If ARGV has a claim (KEYS[n+1], its expiry in ms last) and every count is within
+# its limit (ARGV[2i]), SET the claim key NX. Answers the counts, then 1 if the claim was won, else 0.
 _HIT_ALL = """
+local n = #KEYS
+local claim_ms = 0
+if #ARGV % 2 == 1 then
+  n = n - 1
+  claim_ms = tonumber(ARGV[#ARGV])
+end
 local counts = {}
-for i, key in ipairs(KEYS) do
-  local count = redis.call('INCR', key)
-  if count == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+local within = true
+for i = 1, n do
+  local count = redis.call('INCR', KEYS[i])
+  if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[2 * i - 1]) end
+  if count > tonumber(ARGV[2 * i]) then within = false end
   counts[i] = count
 end
+local won = 0
+if claim_ms > 0 and within then
+  if redis.call('SET', KEYS[n + 1], '1', 'NX', 'PX', claim_ms) then won = 1 end
+end
+counts[n + 1] = won
 return counts
 """
 _scripts: dict[int, Any] = {}
@@ -79,20 +97,39 @@ def hit_all(*limits: tuple[str, str, Rate]) -> bool:
     Unlike ``hit(a) and hit(b)`` every limit is counted, even when an earlier one is already over.
     On Redis this is one round trip; on other caches it is ``hit`` for each.
     """
+    return hit_all_and_claim(limits)[0]
+
+
+def hit_all_and_claim(limits: tuple[tuple[str, str, Rate], ...] | list[tuple[str, str, Rate]],
+                      claim: str | None = None, claim_seconds: float = 1.0) -> tuple[bool, bool]:
+    """``hit_all``, and if every limit passes, claim the cache key ``claim`` for ``claim_seconds``.
+
+    Returns (within the limits, claim won). The claim is won by exactly one caller until it expires
+    (``cache.add``; on Redis ``SET NX PX`` in the same round trip as the counters).
+    """
     active = [(scope, key, rate) for scope, key, rate in limits if key and rate.limit > 0]
-    if not active:
-        return True
     if not isinstance(caches["default"], RedisCache):
-        return all([hit(scope, key, rate) for scope, key, rate in active])
+        within = all([hit(scope, key, rate) for scope, key, rate in active])
+        won = bool(claim) and within and cache.add(claim, 1, timeout=claim_seconds)
+        return within, won
     backend: Any = caches["default"]
     now = time.time()
     keys = [backend.make_key(_cache_key(scope, key, rate, now)) for scope, key, rate in active]
+    args: list[int] = []
+    for _scope, _key, rate in active:
+        args += [rate.window + 1, rate.limit]
+    if claim:
+        keys.append(backend.make_key(claim))
+        args.append(max(1, int(claim_seconds * 1000)))
+    if not keys:
+        return True, False
     client = backend._cache.get_client(write=True)
     script = _scripts.get(id(client))
     if script is None:
         script = _scripts[id(client)] = client.register_script(_HIT_ALL)
-    counts = script(keys=keys, args=[rate.window + 1 for _scope, _key, rate in active])
-    return all(int(count) <= rate.limit for count, (_scope, _key, rate) in zip(counts, active, strict=True))
+    answer = script(keys=keys, args=args)
+    within = all(int(count) <= rate.limit for count, (_scope, _key, rate) in zip(answer, active, strict=False))
+    return within, bool(claim) and int(answer[-1]) == 1
 
 
 def exceeded(scope: str, key: str, rate: Rate) -> bool:

@@ -22,10 +22,13 @@ def send_staff_email(address: str, subject: str, body: str) -> None:
     notify.deliver_email(address, subject, body)
 
 
-# A received public submission becomes a case (queued on commit of the intake; see services.receive_submission).
+# Received public submissions become cases: queued by the submission that holds the kick (at most
+# one a second; see services.KICK_KEY). While a drain finds work it queues one more a little later,
+# for the submissions received while the kick was held.
 @db_task(retries=5, retry_delay=10)
-def register_intake_task(intake_id: int) -> None:
-    services.register_intake(intake_id)
+def register_new_intakes() -> None:
+    if services.register_new():
+        services.queue_registration(delay=services.KICK_SECONDS * 2)
 
 
 @db_periodic_task(crontab(minute="*/5"))

@@ -178,6 +178,94 @@ def test_submissions_left_behind_are_registered_by_the_sweep(client, world, cate
     assert Opinion.objects.count() == 1
 
 
+def test_the_queue_gets_one_drain_a_second_and_a_drain_registers_everything_received(
+        client, world, category, monkeypatch, django_capture_on_commit_callbacks):
+    """Registration is queued by the submission that claims the kick (at most one a second), not once
+    per submission; one drain registers every intake received so far and queues one more for stragglers."""
+    from huey.contrib.djhuey import HUEY
+
+    from lianxin.opinions import tasks
+    from lianxin.opinions.models import OpinionIntake
+
+    monkeypatch.setattr(HUEY, "immediate", False)
+    with django_capture_on_commit_callbacks() as queued:
+        for i in range(3):
+            assert post(client, URL, body(world, phone=f"1390000{i:04d}"), key=f"key-kick-{i}").status_code == 201
+    assert len(queued) == 1  # the first claimed the kick; the next two, within the same second, did not
+    with time_machine.travel(NOW + datetime.timedelta(seconds=2), tick=False), \
+            django_capture_on_commit_callbacks() as queued:
+        assert post(client, URL, body(world, phone="13900000009"), key="key-kick-9").status_code == 201
+    assert len(queued) == 1  # a second later: the next kick
+    assert OpinionIntake.objects.filter(registered_at__isnull=True).count() == 4 and Opinion.objects.count() == 0
+
+    def drains(callbacks):  # the registration also queues the citizens' notifications
+        return [c for c in callbacks if "queue_registration" in c.__qualname__]
+
+    with django_capture_on_commit_callbacks() as queued:
+        tasks.register_new_intakes.call_local()
+    assert Opinion.objects.count() == 4 and not OpinionIntake.objects.filter(registered_at__isnull=True).exists()
+    assert len(drains(queued)) == 1  # it found work: one more drain, a little later
+    with django_capture_on_commit_callbacks() as queued:
+        tasks.register_new_intakes.call_local()
+    assert not drains(queued) and Opinion.objects.count() == 4  # nothing left: the chain stops
+
+
+def test_a_retry_or_a_refused_submission_gives_the_kick_back(client, world, category, monkeypatch,
+                                                            django_capture_on_commit_callbacks):
+    from huey.contrib.djhuey import HUEY
+
+    monkeypatch.setattr(HUEY, "immediate", False)
+    assert post(client, URL, body(world), key="key-given-back").status_code == 201
+    cache.delete(services.KICK_KEY)
+    with django_capture_on_commit_callbacks() as queued:
+        assert post(client, URL, body(world), key="key-given-back").status_code == 200  # a retry: nothing stored
+        assert post(client, URL, body(world, category="nope"), key="key-given-back-2").status_code == 422
+    assert not queued and cache.get(services.KICK_KEY) is None
+    with django_capture_on_commit_callbacks() as queued:
+        assert post(client, URL, body(world, phone="13900002222"), key="key-given-back-3").status_code == 201
+    assert len(queued) == 1  # so the next new submission queues its registration at once
+
+
+def test_a_body_that_is_not_json_is_422_invalid_in_the_callers_language(client, world, category):
+    for raw in ("{not json", "title=x&text=y", ""):
+        response = client.post(URL, raw, content_type="application/json", HTTP_IDEMPOTENCY_KEY="key-not-json")
+        assert response.status_code == 422 and response["Content-Type"].startswith("application/json")
+        data = response.json()
+        assert data["code"] == "invalid" and CJK.search(data["message"])
+        assert data["errors"][0]["loc"] == ["body", "body"]
+    english = client.post(URL, "{", content_type="application/json", HTTP_IDEMPOTENCY_KEY="key-not-json",
+                          HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["message"] == "Some request parameters are invalid."
+    assert client.get(URL).status_code == 405
+    assert Opinion.objects.count() == 0
+
+
+def test_the_documented_operation_answers_as_the_plain_view_does(client, world, category):
+    """The route is served by a plain view (``submit_view``); the django-ninja operation that documents
+    it in OpenAPI runs the same code and gives the same answers."""
+    from ninja.testing import TestClient
+
+    from lianxin.api.api import api
+
+    ninja = TestClient(api)
+    cases = [
+        ({}, 201), ({"category": "nope"}, 422), ({"consent": False}, 422), ({"phone": "123"}, 422),
+        ({"station": None}, 422), ({"title": ""}, 422), ({"latitude": 91}, 422),
+    ]
+    for n, (change, status) in enumerate(cases):
+        plain = post(client, URL, body(world, **{"phone": f"1390000{n:04d}", **change}), key=f"key-plain-{n:04d}")
+        documented = ninja.post("/public/opinions", json=body(world, **{"phone": f"1380000{n:04d}", **change}),
+                                headers={"Idempotency-Key": f"key-ninja-{n:04d}"})
+        assert plain.status_code == documented.status_code == status, (change, plain.content, documented.content)
+        a, b = plain.json(), documented.json()
+        assert set(a) == set(b), change
+        assert a.get("code") == b.get("code") and a.get("message") == b.get("message"), change
+        assert [e["loc"] for e in a.get("errors", [])] == [e["loc"] for e in b.get("errors", [])], change
+    missing = client.post(URL, body(world), content_type="application/json").json()
+    assert missing["errors"] == [{"type": "missing", "loc": ["header", "Idempotency-Key"], "msg": "Field required"}]
+    assert Opinion.objects.count() == 2
+
+
 def test_a_deputy_code_addresses_the_deputy_at_the_deputys_site(client, world, category):
     response = post(client, URL, body(world, station=None, deputy=world.deputy_a.public_code), key="key-deputy-1")
     assert response.status_code == 201, response.content
