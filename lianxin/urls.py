@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from lianxin.accounts.views import set_language
+from lianxin.api.opinions_public import submit_view
 from lianxin.core.views import healthz
 
 admin.site.site_header = "连心桥 Lianxin"
@@ -16,6 +17,9 @@ def _superusers_only(request):  # type: ignore[no-untyped-def]
 admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
 
 urlpatterns = [
+    # The busiest public write, resolved first and served without the API framework's per-request work
+    # (the API documents it among its operations; see lianxin.api.opinions_public.submit_view).
+    path("api/v1/public/opinions", submit_view, name="public-submit"),
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("django-admin/", admin.site.urls),

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from ninja import Field, Header, Router, Schema, Status
+from pydantic import BaseModel, TypeAdapter
 from pydantic import Field as PydanticField
-from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from lianxin.core import ratelimit
@@ -80,7 +80,9 @@ def _too_many() -> CaseError:
 # ---- submit ------------------------------------------------------------------------------------
 
 
-class SubmitIn(Schema):
+class SubmitIn(BaseModel):
+    # A plain pydantic model (django-ninja takes it as the body all the same): ninja's Schema adds a
+    # validator for reading Django objects, which a JSON body never needs (submit_view validates it).
     category: str = Field(..., description="Category code.")
     title: str = Field(..., min_length=1, max_length=100)
     text: str = Field(..., min_length=1, max_length=5000)
@@ -108,7 +110,7 @@ def _stored_key(key: str, phone: str) -> str:
     return "api:" + hashlib.sha256(f"{key}\n{phone}".encode()).hexdigest()[:56]
 
 
-def _answer(intake: OpinionIntake) -> dict[str, Any]:
+def _answer(intake: OpinionIntake | services.Received) -> dict[str, Any]:
     """What a submission answers: the tracking code, the state (submitted until the case moves on), the deadline."""
     status: str = Status_.SUBMITTED
     if intake.opinion_id is not None:

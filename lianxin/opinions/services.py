@@ -199,7 +199,7 @@ def receive_submission(
     language: str = "zh-hans",
     now: datetime.datetime | None = None,
     kick: bool | None = None,
-) -> tuple[OpinionIntake, bool]:
+) -> tuple[OpinionIntake | Received, bool]:
     """Store a public submission with one INSERT and answer at once (the fast intake of the public API).
 
     Returns (intake, created); a repeated ``idempotency_key`` returns the first one (the INSERT skips
@@ -211,35 +211,45 @@ def receive_submission(
     from huey.contrib.djhuey import HUEY
 
     now = now or clock.now()
-    intake = OpinionIntake(
-        idempotency_key=idempotency_key, category_id=category_id, region_id=region_id, station_id=station_id,
-        deputy_id=deputy_id, title=title.strip(), text=text.strip(), channel=channel,
-        citizen_name=citizen_name.strip(), citizen_phone=citizen_phone.strip(), latitude=latitude,
-        longitude=longitude, language=language, created_at=now,
-        due_at=deadlines.add_working_days(now, deadline_rule(category_id, Urgency.NORMAL).accept_days),
-    )
+    values = {
+        "idempotency_key": idempotency_key, "category_id": category_id, "region_id": region_id,
+        "station_id": station_id, "deputy_id": deputy_id, "title": title.strip(), "text": text.strip(),
+        "channel": channel, "citizen_name": citizen_name.strip(), "citizen_phone": citizen_phone.strip(),
+        "latitude": latitude, "longitude": longitude, "language": language, "created_at": now,
+        "due_at": deadlines.add_working_days(now, deadline_rule(category_id, Urgency.NORMAL).accept_days),
+    }
     if HUEY.immediate:
         with transaction.atomic():
-            created = _insert_intake(intake)
-            if created:
-                register_intake(intake.pk)
+            received = _insert_intake(values)
+            if received is not None:
+                register_intake(received.pk)
     else:
         # One INSERT, committed on its own in autocommit mode (no BEGIN … COMMIT); inside a caller's
         # transaction a savepoint keeps a failure from breaking it.
         if transaction.get_connection().in_atomic_block:
             with transaction.atomic():
-                created = _insert_intake(intake)
+                received = _insert_intake(values)
         else:
-            created = _insert_intake(intake)
+            received = _insert_intake(values)
         if kick is None:
-            kick = created and claim_kick()
-        if kick and created:
+            kick = received is not None and claim_kick()
+        if kick and received is not None:
             queue_registration()
         elif kick:  # a retry stored nothing: give the kick back for the next new submission
             release_kick()
-    if not created:
+    if received is None:
         return OpinionIntake.objects.get(idempotency_key=idempotency_key), False
-    return intake, True
+    return received, True
+
+
+@dataclass(frozen=True)
+class Received:
+    """A submission just stored (what its answer needs; the row itself is ``OpinionIntake`` ``pk``)."""
+
+    pk: int
+    tracking_code: str
+    due_at: datetime.datetime | None
+    opinion_id: int | None = None
 
 
 def claim_kick() -> bool:
@@ -269,12 +279,13 @@ def queue_registration(delay: float = 0) -> None:
 _INTAKE_INSERT: dict[str, tuple[list[Any], str]] = {}
 
 
-def _insert_intake(intake: OpinionIntake) -> bool:
-    """INSERT the intake unless its idempotency key is stored already; sets its pk. True if inserted.
+def _insert_intake(values: dict[str, Any]) -> Received | None:
+    """INSERT an intake of these field values (by attribute name; the others get their defaults) unless
+    its idempotency key is stored already; None then.
 
     The statement is built once per database vendor from the model's fields (Django's ``save`` compiles
-    it on every call, which is most of the CPU of a submission), and the values are prepared by the
-    fields themselves (encryption of name and phone included)."""
+    it on every call, and a model instance costs more than the rest of the INSERT), and the values are
+    prepared by the fields themselves (encryption of name and phone included)."""
     connection = transaction.get_connection()
     if connection.vendor not in _INTAKE_INSERT:
         fields = [f for f in OpinionIntake._meta.concrete_fields if not f.primary_key]
@@ -285,16 +296,14 @@ def _insert_intake(intake: OpinionIntake) -> bool:
                f"ON CONFLICT ({quote('idempotency_key')}) DO NOTHING RETURNING {quote(OpinionIntake._meta.pk.column)}")
         _INTAKE_INSERT[connection.vendor] = (fields, sql)
     fields, sql = _INTAKE_INSERT[connection.vendor]
-    params = [f.get_db_prep_save(f.pre_save(intake, True), connection) for f in fields]
+    values = {f.attname: values[f.attname] if f.attname in values else f.get_default() for f in fields}
+    params = [f.get_db_prep_save(values[f.attname], connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
-        return False
-    intake.pk = row[0]
-    intake._state.adding = False
-    intake._state.db = connection.alias
-    return True
+        return None
+    return Received(pk=row[0], tracking_code=values["tracking_code"], due_at=values["due_at"])
 
 
 def register_intake(intake_id: int, *, skip_locked: bool = False) -> Opinion | None:
