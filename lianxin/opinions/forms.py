@@ -171,10 +171,12 @@ class OpinionFilterForm(BootstrapMixin, forms.Form):
         visible = Deputy.objects.visible_to(self.user)
         return visible.filter(pk=int(value)) if value.isdigit() else visible.filter(name__contains=value)
 
-    def filter(self, queryset: QuerySet[Opinion], joined_gram: str | None = None) -> QuerySet[Opinion]:
+    def filter(self, queryset: QuerySet[Opinion], *, probe: bool = False, keyword: bool = True) -> QuerySet[Opinion]:
         """Apply the valid filters; an invalid one (a stale id in a URL) is ignored, not obeyed.
 
-        ``joined_gram``: a bigram of the keyword the caller joins itself (``search.filter_keyword``)."""
+        ``probe``: the keyword's grams as per-row probes (``search.filter_keyword``); ``keyword=False``:
+        every filter but the keyword (the scope ``search.keyword_plan`` weighs; the list then joins
+        the keyword itself, ``search.join_gram``)."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         if data.get("region"):
@@ -192,8 +194,8 @@ class OpinionFilterForm(BootstrapMixin, forms.Form):
             queryset = queryset.filter(created_at__gte=_day_start(data["created_from"]))
         if data.get("created_to"):
             queryset = queryset.filter(created_at__lt=_day_start(data["created_to"] + datetime.timedelta(days=1)))
-        if data.get("q", "").strip():
-            queryset = search.filter_keyword(queryset, data["q"].strip(), joined_gram)
+        if keyword and data.get("q", "").strip():
+            queryset = search.filter_keyword(queryset, data["q"].strip(), probe=probe)
         return queryset
 
     def active_filters(self) -> dict[str, Any]:

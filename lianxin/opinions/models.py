@@ -516,20 +516,23 @@ class Notification(models.Model):
 class OpinionIntake(models.Model):
     """A public submission as it arrived, stored with one INSERT before the answer (201 + tracking code).
 
-    The case engine registers it right after (``services.register_intake``, a task queued on commit;
-    the sweeper retries any left behind), making the ``Opinion`` with the same tracking code, its
+    The case engine registers it right after (``services.register_new``, run by the queue's drain
+    ``register_new_intakes``; the sweep registers any left behind), making the ``Opinion`` with the same tracking code, its
     ``submit`` event, search index and notifications in one transaction. So an acknowledged
     submission is never lost, and the request does only the cheap part.
     """
 
-    tracking_code = models.CharField(max_length=12, unique=True, default=new_tracking_code)
-    idempotency_key = models.CharField(max_length=64, unique=True)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    # A queue table written once per public submission: only the indexes it is read by (its unique keys,
+    # its case, the pending ones), none for the references (never filtered on) and no LIKE copies of the
+    # unique keys (a unique constraint, not unique=True, which adds one on PostgreSQL).
+    tracking_code = models.CharField(max_length=12, default=new_tracking_code)
+    idempotency_key = models.CharField(max_length=64)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", db_index=False)
     station = models.ForeignKey("stations.Station", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+")
+                                related_name="+", db_index=False)
     deputy = models.ForeignKey("deputies.Deputy", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+                               related_name="+", db_index=False)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
     channel = models.CharField(max_length=12, choices=Channel.choices)
     title = models.CharField(max_length=100)
     text = models.TextField()
@@ -546,7 +549,13 @@ class OpinionIntake(models.Model):
     class Meta:
         verbose_name = _("received submission")
         verbose_name_plural = _("received submissions")
-        indexes = [models.Index(fields=["registered_at", "created_at"], name="intake_pending_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["tracking_code"], name="intake_tracking_code_uniq"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="intake_idempotency_key_uniq"),
+        ]
+        # The submissions not registered yet (a handful at any moment): the queue's drain and the sweep.
+        indexes = [models.Index(fields=["created_at"], name="intake_pending_idx",
+                                condition=models.Q(registered_at__isnull=True))]
 
     def __str__(self) -> str:
         return self.tracking_code

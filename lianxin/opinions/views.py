@@ -114,7 +114,7 @@ def can_enter(user: User) -> bool:
 
 
 def list_page(opinions: Any, cursor: str | None, *, sort_matches: bool = False,
-              gram: str | None = None) -> tuple[Page, int | None]:
+              joined: bool = False) -> tuple[Page, int | None]:
     """One page of the list in two queries: the page's keys (id, time), then its rows.
 
     An index answers the keys for every candidate row; the joins and the wide columns are read for
@@ -125,10 +125,10 @@ def list_page(opinions: Any, cursor: str | None, *, sort_matches: bool = False,
     otherwise the count is None (the caller counts).
     """
     size, total = settings.PAGE_SIZE, None
-    if gram:
-        # The keyword's rarest gram, newest first from its own index (gram, created_at, opinion).
+    if joined:
+        # Joined to a keyword gram's rows (``search.join_gram``): newest first from its own index
+        # (gram, created_at, opinion), by the time the gram row keeps.
         sort_matches = True
-        opinions = opinions.filter(grams__gram=gram).annotate(sort_at=F("grams__created_at"))
         keys_query, order = opinions.values_list("id", "sort_at", named=True), ("-sort_at", "-id")
     elif sort_matches:
         opinions = opinions.annotate(
@@ -167,10 +167,18 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
         return export_opinions(request, user, opinions.select_related(*LIST_RELATED),
                                {"queue": queue, **form.active_filters()})
     keyword = form.cleaned_data.get("q", "").strip() if form.is_valid() else ""
-    gram = search.rarest_gram(keyword, opinions.db) if keyword else None
-    # A selective keyword: the page is read through its rarest gram's rows, joined (not also an IN).
-    page, total = list_page(form.filter(queued, joined_gram=gram) if gram else opinions,
-                            request.GET.get("cursor"), gram=gram)
+    plan = search.keyword_plan(keyword, form.filter(queued, keyword=False)) if keyword else None
+    cursor = request.GET.get("cursor")
+    if plan is None:  # no keyword, or not PostgreSQL: the plain filter, read newest first
+        page, total = list_page(opinions, cursor)
+    elif plan.how == "join" and plan.gram:  # the keyword's gram's own rows, newest first, joined to the scope
+        joined = search.join_gram(form.filter(queued, keyword=False), plan.gram)
+        page, total = list_page(search.filter_keyword(joined, keyword, joined_gram=plan.gram), cursor, joined=True)
+    elif plan.how == "sort":  # a small scope, whole: each case probes the keyword's grams, matches sorted
+        opinions = form.filter(queued, probe=True)
+        page, total = list_page(opinions, cursor, sort_matches=True)
+    else:  # "walk": a word in most of a large scope's cases, read newest first, counted on its own
+        page, total = list_page(opinions, cursor)
     soon = queues.due_soon_limit(now)
     for opinion in page.rows:
         opinion.deadline_state = deadline_state(opinion, now, soon)  # type: ignore[attr-defined]

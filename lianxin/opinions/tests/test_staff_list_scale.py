@@ -125,7 +125,7 @@ def test_selective_keywords_page_the_same_way(world, category, client_for, setti
         return seen, cursor
 
     assert walk() == (made, None)
-    monkeypatch.setattr(search, "rarest_gram", lambda keyword, using: "路灯")
+    monkeypatch.setattr(search, "keyword_plan", lambda keyword, scope: search.KeywordPlan("join", "路灯"))
     assert walk() == (made, None)
     # the first page counts what it sorted: no count query of its own, the same totals
     with CaptureQueriesContext(connection) as captured:
@@ -152,6 +152,80 @@ def test_is_selective_counts_the_rarest_gram(world, category, monkeypatch):
     assert search.is_selective("小区 噪音", "default")  # the rarest decides
     assert search.is_selective("地铁", "default")  # none at all
     assert not search.is_selective("a", "default")  # no gram: nothing to count
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan choice is made on PostgreSQL only")
+def test_the_keyword_plan_weighs_the_rarest_gram_and_the_scope(world, category, monkeypatch):
+    from lianxin.opinions import search
+    from lianxin.opinions.models import Opinion
+
+    for i in range(3):
+        submit(category, world.station_a, title=f"路灯坏了{i}", text="小区里")
+    scope = Opinion.objects.filter(station=world.station_a)
+    assert search.keyword_plan("路灯 坏了", scope) == search.KeywordPlan("join", "坏了")  # rare: the rarest, joined
+    assert search.keyword_plan("a", scope) is None  # no bigram
+    monkeypatch.setattr(search, "RARE", 2)
+    assert search.keyword_plan("小区", scope) == search.KeywordPlan("sort")  # common, in a small scope
+    assert search.keyword_plan("小区", Opinion.objects.none()) == search.KeywordPlan("sort")  # nothing in scope
+    monkeypatch.setattr(search, "SMALL_SCOPE", -1)
+    assert search.keyword_plan("小区", scope).how in {"join", "walk"}
+
+
+# a case's text, and whether it is at the site manager's site (station_a)
+TEXTS = [("小区停车难", "晚上车位不够", True), ("小区路灯", "路灯坏了", True), ("停车收费", "乱收费", True),
+         ("小区 停车", "两个词", True), ("噪音", "小区里停车场的噪音", True), ("别的事", "垃圾清运", True),
+         ("小区停车", "外区", False), ("ROAD lamp", "Broken LAMP", True), ("区停", "反着写", True)]
+KEYWORDS = ["小区", "停车", "小区 停车", "停车 小区", "路灯 坏了", "区停", "lamp", "小区停车", "地铁", "停"]
+
+
+def _plans():
+    from lianxin.opinions import search
+
+    return [None, search.KeywordPlan("sort"), search.KeywordPlan("walk"), "join"]
+
+
+@pytest.mark.parametrize("plan", _plans(), ids=["plain", "sort", "walk", "join"])
+def test_every_keyword_plan_finds_what_a_substring_filter_finds(world, category, client_for, settings, monkeypatch,
+                                                                plan):
+    """Each read of a keyword (plain filter, small scope sorted, scope walked, joined through each of
+    its grams) lists exactly the cases in scope whose title or text hold every word, newest first,
+    on every page, and counts them."""
+    import datetime
+
+    from lianxin.opinions import search
+    from lianxin.opinions.tests.staff_helpers import NOW
+
+    made = [submit(category, world.station_a if mine else world.station_b, title=title, text=text,
+                   now=NOW - datetime.timedelta(hours=i)) for i, (title, text, mine) in enumerate(TEXTS)]
+    settings.PAGE_SIZE = 2
+    client = client_for(world.users[Role.SITE_MANAGER])
+
+    def expected(keyword):
+        words = keyword.lower().split()
+        return [op.tracking_code for op, (_t, _x, mine) in zip(made, TEXTS, strict=True)
+                if mine and all(w in f"{op.title} {op.text}".lower() for w in words)]
+
+    def walk(keyword):
+        seen, cursor, total = [], None, None
+        for _page in range(8):
+            response = client.get(URL, {"q": keyword, **({"cursor": cursor} if cursor else {})})
+            total = response.context["total"] if total is None else total
+            seen += [op.tracking_code for op in response.context["page"].rows]
+            cursor = response.context["page"].next_cursor
+            if not cursor:
+                break
+        return seen, total
+
+    for keyword in KEYWORDS:
+        want = expected(keyword)
+        if plan == "join":
+            word_grams = sorted({g for w in keyword.split() for g in search.grams(w) if len(g) == 2})
+            choices = [search.KeywordPlan("join", g) for g in word_grams]
+        else:
+            choices = [plan] if plan is not None or keyword.strip() else []
+        for choice in choices:
+            monkeypatch.setattr(search, "keyword_plan", lambda keyword, scope, choice=choice: choice)
+            assert walk(keyword) == (want, len(want)), (keyword, choice)
 
 
 def test_the_filter_options_follow_a_new_site_at_once_and_respect_scope(world, client_for):
@@ -187,9 +261,9 @@ def test_the_rarest_gram_read_finds_the_same_cases_as_the_plain_filter(world, ca
         return [op.tracking_code for op in client.get(URL, {"q": "路灯 坏了"}).context["page"].rows]
 
     plain = codes()
-    monkeypatch.setattr(search, "rarest_gram", lambda keyword, using: "路灯")
+    monkeypatch.setattr(search, "keyword_plan", lambda keyword, scope: search.KeywordPlan("join", "路灯"))
     assert plain == codes() == both
-    monkeypatch.setattr(search, "rarest_gram", lambda keyword, using: "坏了")
+    monkeypatch.setattr(search, "keyword_plan", lambda keyword, scope: search.KeywordPlan("join", "坏了"))
     assert codes() == both
 
 
