@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -27,10 +28,24 @@ from .models import Activity, Appointment, Attendance, Kind, ReceptionSchedule, 
 from .reception_forms import ArriveForm, CancelDayForm, CodeForm, PeriodForm, ScheduleForm
 from .services import ActivityError
 
+T = TypeVar("T")
+
 PII_ROLES = (Role.SITE_MANAGER, Role.DISTRICT_ADMIN, Role.CITY_ADMIN)
 PREVIEW_COUNT = 12
 PAGE_SIZE = 30
 LIST_LIMIT = 200  # schedules and sites shown on the index; a site-name search narrows them
+
+
+def _attempt(request: HttpRequest, action: Callable[[], T], success: str | Callable[[T], str]) -> bool:
+    """Run one service call for a POST: its refusal (``ActivityError``) becomes an error message, its
+    result a success message (a text, or made from the result). True if it went through."""
+    try:
+        result = action()
+    except ActivityError as error:
+        messages.error(request, str(error.message))
+        return False
+    messages.success(request, success(result) if callable(success) else success)
+    return True
 
 
 def _user(request: HttpRequest) -> User:
@@ -208,15 +223,11 @@ def generate(request: HttpRequest, pk: int) -> HttpResponse:
         for error in form.errors.values():
             messages.error(request, str(error[0]))
         return redirect("reception:schedule", schedule.pk)
-    try:
-        result = reception.generate_days(user, schedule, form.cleaned_data["start"], form.cleaned_data["end"],
-                                         request=request)
-    except ActivityError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, _("%(created)d reception days made, %(existing)d already existed, "
-                                    "%(skipped)d skipped for holidays.") % {
-            "created": len(result.created), "existing": result.existing, "skipped": len(result.skipped)})
+    _attempt(request, lambda: reception.generate_days(user, schedule, form.cleaned_data["start"],
+                                                      form.cleaned_data["end"], request=request),
+             lambda result: _("%(created)d reception days made, %(existing)d already existed, "
+                              "%(skipped)d skipped for holidays.") % {
+                 "created": len(result.created), "existing": result.existing, "skipped": len(result.skipped)})
     return redirect("reception:schedule", schedule.pk)
 
 
@@ -233,12 +244,8 @@ def rota(request: HttpRequest, site: int) -> HttpResponse:
     year = min(max(year, 2000), 2100)
     if request.method == "POST":
         _require_organiser(user, station)
-        try:
-            changed = reception.apply_rota(user, station, year, request=request)
-        except ActivityError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("Rota applied: %(count)d coming reception days changed.") % {"count": changed})
+        _attempt(request, lambda: reception.apply_rota(user, station, year, request=request),
+                 lambda changed: _("Rota applied: %(count)d coming reception days changed.") % {"count": changed})
         return redirect(f"{request.path}?year={year}")
     plan = reception.build_rota(station, year)
     context = {"station": station, "rota": plan, "year": year, "can_organise": services.can_organise(user, station)}
@@ -291,12 +298,8 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     activity = _day(user, pk)
-    try:
-        reception.publish_by_hand(user, activity, request=request)
-    except ActivityError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, _("The reception day is published; citizens can book it now."))
+    _attempt(request, lambda: reception.publish_by_hand(user, activity, request=request),
+             _("The reception day is published; citizens can book it now."))
     return redirect("reception:day", activity.pk)
 
 
@@ -309,12 +312,8 @@ def cancel_day(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, str(next(iter(form.errors.values()))[0]))
         return redirect("reception:day", activity.pk)
-    try:
-        reception.cancel_day(user, activity, reason=form.cleaned_data["reason"], request=request)
-    except ActivityError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, _("The reception day was cancelled; the citizens who booked are told by SMS."))
+    _attempt(request, lambda: reception.cancel_day(user, activity, reason=form.cleaned_data["reason"], request=request),
+             _("The reception day was cancelled; the citizens who booked are told by SMS."))
     return redirect("reception:day", activity.pk)
 
 
@@ -385,12 +384,7 @@ def arrive(request: HttpRequest, pk: int) -> HttpResponse:
 def no_show(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     appointment = _door_booking(user, pk)
-    try:
-        reception.no_show(user, appointment, request=request)
-    except ActivityError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, _("Marked as not come."))
+    _attempt(request, lambda: reception.no_show(user, appointment, request=request), _("Marked as not come."))
     return redirect("reception:day", appointment.slot.activity_id)
 
 
