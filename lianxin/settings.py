@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "lianxin.activities",
     "lianxin.supervision",
     "lianxin.legislation",
+    "lianxin.grouping",
     "lianxin.dashboard",
     "lianxin.public",
     "lianxin.api",
@@ -243,3 +244,17 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "lianxin@localhost")
 
 # Lists: rows per page of keyset pagination.
 PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "50"))
+
+# Mixed grouping (lianxin.grouping): defaults of the run form and of `lianxin group_deputies`.
+# AREA_BY_LEVEL: a seat's constituency ancestor at this region level (4 township, 3 county) bounds
+# where its deputy may go; None means the constituency area itself.
+GROUPING = {
+    "K": 12,  # candidate sites per deputy: the k nearest allowed
+    "MIN_SIZE": 3,
+    "MAX_SIZE": 20,
+    "DISTANCE_WEIGHT": 1.0,  # per km (home or work, whichever is nearer)
+    "LEVEL_REWARD": 5.0,  # per level present at a site
+    "MOVE_PENALTY": 0.5,  # per deputy moved away from its current site
+    "TIME_LIMIT": 30.0,  # seconds, one thread
+    "AREA_BY_LEVEL": {"township": 4, "county": 3, "municipal": None, "provincial": None, "national": None},
+}

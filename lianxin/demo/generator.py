@@ -509,11 +509,36 @@ class _Generator:
             )
             for index, site in enumerate(sites)
         ]
-        assignment = grouping.assign(members, places, self.spec.min_group, self.spec.max_group)
+        assignment = self.optimal_grouping(persons, sites) or grouping.assign(
+            members, places, self.spec.min_group, self.spec.max_group)
         leaders = grouping.leaders(members, assignment)
         for p in persons:
             p.site = sites[assignment[p.key]]
             p.leader = p.key in leaders
+
+    def optimal_grouping(self, persons: list[PersonPlan], sites: list[SitePlan]) -> dict[int, int] | None:
+        """The grouping tool's assignment (``lianxin.grouping.solver``, OR-Tools, one thread): each deputy at
+        one of the 12 nearest sites its seats allow, sizes within bounds, levels mixed; None if it finds
+        none in time (the greedy above then stands in)."""
+        from lianxin.grouping import solver
+
+        level_of_path: dict[str, int] = {}
+        for start in [site.region for site in sites] + [seat.constituency for p in persons for seat in p.seats]:
+            region: RegionPlan | None = start
+            while region is not None and region.path not in level_of_path:
+                level_of_path[region.path] = region.level
+                region = region.parent
+        index = solver.SiteIndex([(i, site.region.path, site.lat, site.lon) for i, site in enumerate(sites)])
+        deputies = []
+        for p in persons:
+            area = solver.deputy_area([solver.seat_area(seat.level, seat.constituency.path, level_of_path,
+                                                        solver.DEFAULT_AREA_BY_LEVEL) for seat in p.seats])
+            allowed, distances = index.nearest(area, [(p.home_lat, p.home_lon), (p.work_lat, p.work_lon)], 12, None)
+            deputies.append(solver.DeputyIn(p.key, frozenset(seat.level for seat in p.seats), allowed, distances))
+        places = [solver.SiteIn(i, self.spec.min_group, self.spec.max_group, site.code, site.region.path)
+                  for i, site in enumerate(sites)]
+        result = solver.solve(deputies, places, time_limit=60.0)
+        return dict(result.assignment) if result.ok and len(result.assignment) == len(persons) else None
 
     # -- handling units -------------------------------------------------------------------------
     def units(self, city: RegionPlan, townships: list[RegionPlan]) -> list[UnitPlan]:

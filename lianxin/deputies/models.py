@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lianxin.core import clock
 from lianxin.core.crypto import lookup_hash
@@ -200,3 +201,77 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deputy} @ {self.station}"
+
+
+def roster_file_path(instance: RosterImport, filename: str) -> str:
+    return f"deputies/roster/{secrets.token_hex(12)}.xlsx"
+
+
+class RosterImportQuerySet(models.QuerySet["RosterImport"]):
+    def visible_to(self, user: User) -> RosterImportQuerySet:
+        """Superusers see every import; an admin the imports made within its area (and its own)."""
+        from lianxin.accounts.scope import admin_region
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        region = admin_region(user)
+        if region is None:
+            return self.filter(created_by=user)
+        return self.filter(subtree_q("region__path", region.path) | Q(created_by=user))
+
+
+class RosterImport(models.Model):
+    """One upload of the deputies' roster (代表名册导入): checked into a preview, then applied whole or not at all."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", pgettext_lazy("roster import", "Being checked")
+        READY = "ready", pgettext_lazy("roster import", "Ready to apply")
+        INVALID = "invalid", pgettext_lazy("roster import", "Has errors")
+        APPLYING = "applying", pgettext_lazy("roster import", "Being applied")
+        APPLIED = "applied", pgettext_lazy("roster import", "Applied")
+        FAILED = "failed", pgettext_lazy("roster import", "Failed")
+
+    created_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("imported by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The importer's area when uploading: who else may see this import in the history.
+    region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("uploaded"), default=clock.now)
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+    applied_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("applied by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file = models.FileField(_("file"), upload_to=roster_file_path)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    language = models.CharField(max_length=10, default="zh-hans")
+    new_term = models.PositiveSmallIntegerField(_("new term"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CHECKING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    preview = models.JSONField(default=dict, blank=True)
+
+    objects = RosterImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="rosterimport_created_idx")]
+
+    def __str__(self) -> str:
+        return self.filename or str(self.pk)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.APPLYING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.APPLYING or not self.rows_total:
+            return 100 if self.status != self.Status.CHECKING else 0
+        return min(100, self.rows_done * 100 // self.rows_total)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,7 +24,7 @@ from lianxin.core.export import xlsx_response
 from lianxin.core.pagination import keyset_page
 from lianxin.stations.models import Station
 
-from . import services
+from . import roster, roster_views, services
 from .forms import AddToGroupForm, AssignForm, DeputyFilterForm, RoleForm
 from .models import LEVEL_ORDER, Assignment, Deputy, Level, Seat
 
@@ -65,9 +66,19 @@ def deputy_list(request: StaffRequest) -> HttpResponse:
                    _("Mobile phone"), _("Status")]
         return xlsx_response(f"{_('Deputies')}.xlsx", headers, rows)
 
+    if request.GET.get("export") == "roster":
+        # The template's columns, so the file can be edited and imported back (one row per seat).
+        full = request.GET.get("phones") == "full"
+        filters = {k: v for k, v in request.GET.items() if k not in ("export", "phones", "cursor")}
+        content = roster.export_xlsx(user, deputies, full, filters, request)
+        response = HttpResponse(content, content_type=roster_views.XLSX)
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(_('Deputies roster') + '.xlsx')}"
+        return response
+
     page = keyset_page(deputies, ("name", "id"), request.GET.get("cursor"), settings.PAGE_SIZE)
     return render(request, "deputies/deputy_list.html", {
         "form": form, "page": page, "total": deputies.count(),
+        "can_import": roster.can_import(user), "can_view_full_phone": services.can_view_full_phone(user),
     })
 
 
