@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "lianxin.supervision",
     "lianxin.legislation",
     "lianxin.grouping",
+    "lianxin.performance",
     "lianxin.dashboard",
     "lianxin.public",
     "lianxin.api",
@@ -256,5 +257,6 @@ GROUPING = {
     "LEVEL_REWARD": 5.0,  # per level present at a site
     "MOVE_PENALTY": 0.5,  # per deputy moved away from its current site
     "TIME_LIMIT": 30.0,  # seconds, one thread
+    "MIN_LEVELS": 1,  # levels every site must mix (a hard rule above 1; LEVEL_REWARD favours mixing anyway)
     "AREA_BY_LEVEL": {"township": 4, "county": 3, "municipal": None, "provincial": None, "national": None},
 }

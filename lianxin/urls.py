@@ -35,6 +35,7 @@ urlpatterns = [
     path("staff/supervision/", include(("lianxin.supervision.urls", "supervision"))),
     path("staff/legislation/", include(("lianxin.legislation.urls", "legislation"))),
     path("staff/grouping/", include("lianxin.grouping.urls")),
+    path("staff/performance/", include("lianxin.performance.urls")),
     path("o/", include("lianxin.opinions.public_urls")),
     path("r/", include(("lianxin.activities.public_urls", "reception_public"))),
     path("t/", include(("lianxin.supervision.public_urls", "supervision_public"))),

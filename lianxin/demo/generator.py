@@ -518,8 +518,8 @@ class _Generator:
 
     def optimal_grouping(self, persons: list[PersonPlan], sites: list[SitePlan]) -> dict[int, int] | None:
         """The grouping tool's assignment (``lianxin.grouping.solver``, OR-Tools, one thread): each deputy at
-        one of the 12 nearest sites its seats allow, sizes within bounds, levels mixed; None if it finds
-        none in time (the greedy above then stands in)."""
+        one of the 12 nearest sites its seats allow, sizes within bounds, at least two levels at each site;
+        None if it finds none in time (the greedy above then stands in)."""
         from lianxin.grouping import solver
 
         level_of_path: dict[str, int] = {}
@@ -537,8 +537,11 @@ class _Generator:
             deputies.append(solver.DeputyIn(p.key, frozenset(seat.level for seat in p.seats), allowed, distances))
         places = [solver.SiteIn(i, self.spec.min_group, self.spec.max_group, site.code, site.region.path)
                   for i, site in enumerate(sites)]
-        result = solver.solve(deputies, places, time_limit=60.0)
-        return dict(result.assignment) if result.ok and len(result.assignment) == len(persons) else None
+        # Every site mixes at least two levels (the demo's figures count single-level sites).
+        result = solver.solve(deputies, places, time_limit=60.0, min_levels=2)
+        if result.status not in (solver.OPTIMAL, solver.FEASIBLE) or len(result.assignment) != len(persons):
+            return None
+        return dict(result.assignment)
 
     # -- handling units -------------------------------------------------------------------------
     def units(self, city: RegionPlan, townships: list[RegionPlan]) -> list[UnitPlan]:

@@ -41,6 +41,16 @@ DEMO_MARKER_SITE = "ST140105001"
 # Deleted in this order by a reset (children before parents). Later issues that add demo data with
 # foreign keys to these rows (activities, opinions …) put their models at the front.
 PURGE_ORDER = [
+    # duty records, scores and grouping runs (issue 5)
+    "performance.RecordDocument",
+    "performance.PaceWarning",
+    "performance.Score",
+    "performance.DeclaredItem",
+    "performance.RecomputeRun",
+    "performance.RuleSet",
+    "grouping.Proposal",
+    "grouping.GroupingRun",
+    "deputies.RosterImport",
     # supervision topics, consultations, activities and bookings (issue 4) and what hangs off them
     "supervision.Milestone",
     "supervision.Recommendation",
@@ -98,6 +108,8 @@ STEP_LABELS = {
     "supervision": gettext_lazy("recommendations of the supervision topic, routed to handling units"),
     "reception_days": gettext_lazy("reception days until the end of next month, published, with the deputies on duty"),
     "bookings": gettext_lazy("bookings of reception slots by citizens"),
+    "declared_items": gettext_lazy("duty items declared by deputies, most of them reviewed"),
+    "scored_deputies": gettext_lazy("deputies scored for each year and quarter since 2020"),
 }
 
 
@@ -195,6 +207,7 @@ def load_history(progress: Progress, opinions: bool) -> None:
     from lianxin.activities.reception_demo import load_reception
     from lianxin.legislation.demo import load_consultation
     from lianxin.legislation.models import Consultation
+    from lianxin.performance.models import Score
     from lianxin.supervision.demo import load_supervision
     from lianxin.supervision.models import Topic
 
@@ -218,6 +231,15 @@ def load_history(progress: Progress, opinions: bool) -> None:
         counts = load_reception(clock.now())
         _step(progress, "reception_days", counts["days"], t)
         _step(progress, "bookings", counts["bookings"], t)
+    # Declared items and the scores of past years, computed from all of the above (about a minute and a
+    # half at Taiyuan's size, so only with the full demo).
+    if opinions and not Score.objects.exists():
+        from lianxin.performance.demo import build_demo
+
+        t = time.monotonic()
+        made = build_demo()
+        _step(progress, "declared_items", int(made["declared"]), t)
+        _step(progress, "scored_deputies", int(made["scored_deputies"]), t)
 
 
 # -- writing ----------------------------------------------------------------------------------

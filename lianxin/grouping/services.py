@@ -223,7 +223,8 @@ def execute_run(run: GroupingRun, progress: Callable[[int], None] | None = None)
 
     problem = build_problem(run.area, params)
     weights = solver.Weights(params["distance_weight"], params["level_reward"], params["move_penalty"])
-    result = solver.solve(problem.deputies, problem.sites, weights, params["time_limit"], report)
+    result = solver.solve(problem.deputies, problem.sites, weights, params["time_limit"], report,
+                          min_levels=int(getattr(settings, "GROUPING", {}).get("MIN_LEVELS", 1)))
     run.solver_status = result.status
     run.objective, run.bound, run.gap = result.objective, result.bound, result.gap
     run.seconds = round(result.seconds, 3)

@@ -337,8 +337,10 @@ def solve(
     time_limit: float = 30.0,
     progress: Callable[[int, str], None] | None = None,
     hint_start: bool = False,
+    min_levels: int = 1,
 ) -> Result:
-    """Solve on one thread within ``time_limit`` seconds."""
+    """Solve on one thread within ``time_limit`` seconds; ``min_levels``: levels each site must mix (a
+    hard rule when above 1, on top of the objective's reward per level present)."""
     from ortools.linear_solver import pywraplp
 
     weights = weights or Weights()
@@ -380,11 +382,17 @@ def solve(
         total = solver.Sum(at_site[s.key])
         solver.Add(total >= s.min_size)
         solver.Add(total <= s.max_size)
-    if weights.level_reward:
-        for members in with_level.values():
+    if weights.level_reward or min_levels > 1:
+        present: dict[int, list[Any]] = defaultdict(list)
+        for (site_key, _level), members in with_level.items():
             y = solver.BoolVar("")
-            objective.SetCoefficient(y, -weights.level_reward)
+            if weights.level_reward:
+                objective.SetCoefficient(y, -weights.level_reward)
             solver.Add(y <= solver.Sum(members))
+            present[site_key].append(y)
+        if min_levels > 1:
+            for s in sites:
+                solver.Add(solver.Sum(present[s.key]) >= min_levels)
     objective.SetMinimization()
     if start is not None and hint_start:
         hint = [(var, 1.0 if start.get(d_key) == s_key else 0.0) for (d_key, s_key), var in x.items()]

@@ -93,3 +93,24 @@ def test_nearest_sites_within_area_plus_current():
     assert keys == (1, 2, 4)
     assert dists[1] == pytest.approx(solver.distance_km(37.9, 112.5, 38.0, 112.5), abs=1e-3)
     assert index.nearest("/a/z/", [None], 3) == ((), ())
+
+
+def test_min_levels_makes_mixing_a_rule_not_only_a_reward():
+    """Two sites, four deputies: the nearest grouping puts both township deputies at A; with
+    min_levels=2 each site must mix a township and a county deputy."""
+    from lianxin.grouping import solver
+
+    deputies = [
+        solver.DeputyIn(1, frozenset({"township"}), (10, 20), (0.1, 5.0)),
+        solver.DeputyIn(2, frozenset({"township"}), (10, 20), (0.1, 5.0)),
+        solver.DeputyIn(3, frozenset({"county"}), (20, 10), (0.1, 5.0)),
+        solver.DeputyIn(4, frozenset({"county"}), (20, 10), (0.1, 5.0)),
+    ]
+    sites = [solver.SiteIn(10, 1, 3), solver.SiteIn(20, 1, 3)]
+    free = solver.solve(deputies, sites, solver.Weights(level_reward=0.0), time_limit=10)
+    assert free.assignment == {1: 10, 2: 10, 3: 20, 4: 20}
+    mixed = solver.solve(deputies, sites, solver.Weights(level_reward=0.0), time_limit=10, min_levels=2)
+    assert mixed.status == solver.OPTIMAL
+    for site in (10, 20):
+        levels = {level for d in deputies if mixed.assignment[d.key] == site for level in d.levels}
+        assert levels == {"township", "county"}
