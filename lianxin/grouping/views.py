@@ -72,7 +72,7 @@ def run_detail(request: StaffRequest, pk: int) -> HttpResponse:
         "explanation": explanation, "kinds": Proposal.Kind.choices, "reasons": services.REASONS,
     }
     if request.htmx and request.GET.get("part") == "status":  # type: ignore[attr-defined]
-        return render(request, "grouping/_status.html", context)
+        return render(request, "grouping/_status.html", {**context, "polled": True})
     return render(request, "grouping/detail.html", context)
 
 
