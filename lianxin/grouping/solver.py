@@ -352,8 +352,11 @@ def solve(
         problems.build_seconds = time.perf_counter() - started
         return problems
     site_keys = {s.key for s in sites}
-    report(15, "start")
-    start = flow_start(deputies, sites, weights)
+    # The min-cost flow (no level term) is only needed as a hint or when SCIP finds nothing in time.
+    start = None
+    if hint_start:
+        report(15, "start")
+        start = flow_start(deputies, sites, weights)
 
     report(25, "building")
     solver = pywraplp.Solver.CreateSolver("SCIP")
@@ -415,7 +418,7 @@ def solve(
         result.gap = max(0.0, (result.objective - result.bound) / denominator)
         if result.status == OPTIMAL and result.gap < 1e-4:
             result.gap = 0.0
-    elif start is not None:
+    elif (start := start or flow_start(deputies, sites, weights)) is not None:
         result.status = FALLBACK
         result.assignment = start
         result.objective = evaluate(deputies, start, weights)
