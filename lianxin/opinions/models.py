@@ -496,14 +496,25 @@ class OpinionGram(models.Model):
         return self.gram
 
 
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def visible_to(self, user: Any) -> NotificationQuerySet:
+        """A staff account's own notices, and nobody else's."""
+        return self.filter(user=user) if getattr(user, "is_authenticated", False) else self.none()
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
 class Notification(models.Model):
-    """An in-app notice for a staff account."""
+    """An in-app notice for a staff account (listed on /staff/notifications/, counted in the top bar)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     opinion = models.ForeignKey(Opinion, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     message = models.CharField(max_length=300)
     created_at = models.DateTimeField(default=clock.now)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
