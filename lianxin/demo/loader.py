@@ -144,8 +144,10 @@ def load_demo(
     reset: bool = False, progress: Progress = lambda message: None, spec: DemoSpec | None = None,
     opinions: bool = False,
     history: bool = True,
+    scores: bool = True,
 ) -> LoadResult:
-    """``opinions``: also replay the 5,161 opinions (minutes); ``history=False``: the registry only (no
+    """``opinions``: also replay the 5,161 opinions (minutes) and, unless ``scores=False``, compute the
+    deputies' declared items and scores (a minute and a half more); ``history=False``: the registry only (no
     activities, consultation, supervision topic, reception days — for tests that build those themselves)."""
     started = time.monotonic()
     # Muted around the outermost atomic: the replayed transitions' on-commit notifications fire at its end.
@@ -161,7 +163,7 @@ def load_demo(
             ensure_accounts(progress)
             ensure_categories()  # the opinion form needs its categories even without the replay
             if history:  # what is missing of it (a demo made by an older version)
-                load_history(progress, opinions)
+                load_history(progress, opinions, scores)
             return LoadResult("kept", time.monotonic() - started)
         if registry_present() and not reset:
             raise DemoConflict
@@ -179,7 +181,7 @@ def load_demo(
         ensure_accounts(progress)
         ensure_categories()  # the opinion form needs its categories even without the replay
         if history:
-            load_history(progress, opinions)
+            load_history(progress, opinions, scores)
     return LoadResult("reset" if reset else "created", time.monotonic() - started)
 
 
@@ -199,7 +201,7 @@ def analyze(labels: list[str] | None = None) -> None:
         cursor.execute(f"ANALYZE {tables}")
 
 
-def load_history(progress: Progress, opinions: bool) -> None:
+def load_history(progress: Progress, opinions: bool, scores: bool = True) -> None:
     """The demo's history after the registry, each part only if it is not there yet: the sites' activities
     since 2020, the opinions replayed through the case engine (when asked), the open consultation."""
     from lianxin.activities.demo import load_activities
@@ -233,7 +235,7 @@ def load_history(progress: Progress, opinions: bool) -> None:
         _step(progress, "bookings", counts["bookings"], t)
     # Declared items and the scores of past years, computed from all of the above (about a minute and a
     # half at Taiyuan's size, so only with the full demo).
-    if opinions and not Score.objects.exists():
+    if opinions and scores and not Score.objects.exists():
         from lianxin.performance.demo import build_demo
 
         t = time.monotonic()
