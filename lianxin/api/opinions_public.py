@@ -235,7 +235,7 @@ def _json(body: dict[str, Any], status: int) -> HttpResponse:
 @csrf_exempt
 def submit_view(request: HttpRequest) -> HttpResponse:
     """``POST /api/v1/public/opinions`` without the framework: the busiest public write, served by a
-    plain view listed before the API's own routes (``lianxin/api/urls.py``).
+    plain view routed first in ``lianxin/urls.py``, before the API's own routes.
 
     django-ninja's request parsing, parameter resolution and response validation cost more CPU than
     the rest of a submission together; here the same pydantic schema (``SubmitIn``) validates the JSON
@@ -256,9 +256,8 @@ def submit_view(request: HttpRequest) -> HttpResponse:
         body = SubmitIn.model_validate_json(request.body)
     except PydanticValidationError as error:
         errors += [{**e, "loc": ["body", "body", *e["loc"]]} for e in error.errors(include_url=False)]
-    if errors:
+    if errors or idempotency_key is None:  # (a missing key is one of the errors)
         return _json(invalid_body(errors), 422)
-    assert idempotency_key is not None  # noqa: S101 (for the type checker: a missing key is an error above)
     try:
         status, answer = _submit(request, body, idempotency_key)
     except CaseError as error:
