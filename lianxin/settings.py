@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "lianxin.legislation",
     "lianxin.grouping",
     "lianxin.performance",
+    "lianxin.campaigns",
     "lianxin.dashboard",
     "lianxin.public",
     "lianxin.api",

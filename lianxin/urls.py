@@ -36,10 +36,13 @@ urlpatterns = [
     path("staff/legislation/", include(("lianxin.legislation.urls", "legislation"))),
     path("staff/grouping/", include("lianxin.grouping.urls")),
     path("staff/performance/", include("lianxin.performance.urls")),
+    path("staff/campaigns/", include(("lianxin.campaigns.urls", "campaigns"))),
+    path("staff/audits/", include(("lianxin.campaigns.audit_urls", "audits"))),
     path("o/", include("lianxin.opinions.public_urls")),
     path("r/", include(("lianxin.activities.public_urls", "reception_public"))),
     path("t/", include(("lianxin.supervision.public_urls", "supervision_public"))),
     path("l/", include(("lianxin.legislation.public_urls", "legislation_public"))),
+    path("exemplary/", include(("lianxin.campaigns.public_urls", "exemplary"))),
     path("api/", include("lianxin.api.urls")),
     path("", include("lianxin.public.urls")),
 ]
