@@ -35,7 +35,6 @@ from lianxin.stations.models import Station
 if TYPE_CHECKING:
     from lianxin.accounts.models import User
 
-POINTS = {"max_digits": 6, "decimal_places": 2}
 
 
 class DimensionCode(models.TextChoices):
@@ -114,7 +113,7 @@ class Criterion(models.Model):
     title = models.CharField(_("item"), max_length=200)
     guidance = models.TextField(_("what earns the points"), blank=True)
     evidence = models.CharField(_("evidence needed"), max_length=300, blank=True)
-    max_points = models.DecimalField(_("maximum points"), **POINTS, validators=[MinValueValidator(Decimal("0.5"))])
+    max_points = models.DecimalField(_("maximum points"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.5"))])
     kind = models.CharField(_("scored by"), max_length=10, choices=Kind.choices, default=Kind.MANUAL)
     metric = models.CharField(_("figure"), max_length=30, choices=Metric.choices, blank=True)
     target = models.DecimalField(_("value for full points"), max_digits=8, decimal_places=2, null=True,
@@ -194,7 +193,7 @@ class Campaign(models.Model):
         _("auditors only from other districts"), default=True,
         help_text=_("No auditor audits a site of the district the auditor belongs to."))
     disagreement_points = models.DecimalField(
-        _("flag audits that differ by more than (points)"), **POINTS, default=Decimal("10"))
+        _("flag audits that differ by more than (points)"), max_digits=6, decimal_places=2, default=Decimal("10"))
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
@@ -304,10 +303,10 @@ class Application(models.Model):
                                     related_name="+")
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     # cached components (kept by lianxin.campaigns.scoring)
-    self_percent = models.DecimalField(_("self-assessment"), **POINTS, null=True, blank=True)
-    audit_percent = models.DecimalField(_("on-site audit"), **POINTS, null=True, blank=True)
-    platform_percent = models.DecimalField(_("platform figures"), **POINTS, null=True, blank=True)
-    final_score = models.DecimalField(_("final score"), **POINTS, null=True, blank=True)
+    self_percent = models.DecimalField(_("self-assessment"), max_digits=6, decimal_places=2, null=True, blank=True)
+    audit_percent = models.DecimalField(_("on-site audit"), max_digits=6, decimal_places=2, null=True, blank=True)
+    platform_percent = models.DecimalField(_("platform figures"), max_digits=6, decimal_places=2, null=True, blank=True)
+    final_score = models.DecimalField(_("final score"), max_digits=6, decimal_places=2, null=True, blank=True)
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)  # within its kind
     tied = models.BooleanField(_("tied"), default=False)
     disagreement = models.BooleanField(_("auditors disagree"), default=False)
@@ -375,7 +374,7 @@ class ApplicationEvent(models.Model):
 class SelfScore(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="self_scores")
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
-    points = models.DecimalField(_("self-score"), **POINTS)
+    points = models.DecimalField(_("self-score"), max_digits=6, decimal_places=2)
     note = models.TextField(_("explanation"), blank=True)
 
     class Meta:
@@ -426,7 +425,7 @@ class PlatformScore(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="platform_scores")
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
     value = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)  # None: no data
-    points = models.DecimalField(**POINTS)
+    points = models.DecimalField(max_digits=6, decimal_places=2)
     computed_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -468,7 +467,7 @@ class AuditAssignment(models.Model):
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     location_accuracy = models.PositiveIntegerField(_("accuracy (m)"), null=True, blank=True)
-    total = models.DecimalField(_("total"), **POINTS, null=True, blank=True)  # of the manual items
+    total = models.DecimalField(_("total"), max_digits=6, decimal_places=2, null=True, blank=True)  # of the manual items
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
@@ -490,7 +489,7 @@ class AuditAssignment(models.Model):
 class AuditScore(models.Model):
     assignment = models.ForeignKey(AuditAssignment, on_delete=models.CASCADE, related_name="scores")
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
-    points = models.DecimalField(_("points"), **POINTS)
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=2)
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
