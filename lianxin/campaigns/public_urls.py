@@ -1,5 +1,10 @@
-"""URLs of the campaigns app (filled by the views helpers)."""
+"""Public pages of the exemplary sites (mounted at /exemplary/, namespace ``exemplary``)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import public_views
+
+urlpatterns = [
+    path("", public_views.index, name="index"),
+    path("<int:year>/", public_views.year, name="year"),
+]

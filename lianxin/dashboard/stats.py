@@ -164,6 +164,7 @@ def headline_figures(region: Region | None = None) -> dict[str, Any]:
         },
         "activities": activity_figures(region),
         "opinions": opinion_figures(region),
+        "campaigns": campaign_figures(region),
     }
 
 
@@ -184,4 +185,26 @@ def activity_figures(region: Region | None = None) -> dict[str, int]:
         "by_kind": {kind: by_kind.get(kind, 0) for kind in Kind.values},
         "deputy_attendances": presence["attended"],
         "deputies_expected": presence["expected"],
+    }
+
+
+def campaign_figures(region: Region | None = None) -> dict[str, int]:
+    """Exemplary-site campaigns: applications made (not drafts), applications audited (at least one
+    submitted audit), and the sites holding a current exemplary designation, by kind."""
+    from lianxin.campaigns.models import Application, AuditAssignment, Designation
+
+    applications = Application.objects.exclude(status=Application.Status.DRAFT)
+    designations = Designation.objects.current().filter(tier=Station.Tier.EXEMPLARY)
+    if region is not None:
+        applications = applications.filter(subtree_q("station__region_path", region.path))
+        designations = designations.filter(subtree_q("station__region_path", region.path))
+    audited = applications.filter(Exists(AuditAssignment.objects.filter(
+        application=OuterRef("pk"), status=AuditAssignment.Status.SUBMITTED)))
+    by_kind = dict(designations.values("station__kind").order_by().annotate(n=Count("station", distinct=True))
+                   .values_list("station__kind", "n"))
+    return {
+        "applications": applications.count(),
+        "audited": audited.count(),
+        "designated_stations": by_kind.get(Station.Kind.STATION, 0),
+        "designated_points": by_kind.get(Station.Kind.POINT, 0),
     }

@@ -41,6 +41,19 @@ DEMO_MARKER_SITE = "ST140105001"
 # Deleted in this order by a reset (children before parents). Later issues that add demo data with
 # foreign keys to these rows (activities, opinions …) put their models at the front.
 PURGE_ORDER = [
+    # exemplary-site campaigns (issue 6); the criteria templates stay (the default one is a migration's)
+    "campaigns.CertificateDocument",
+    "campaigns.DesignationReview",
+    "campaigns.Designation",
+    "campaigns.AuditPhoto",
+    "campaigns.AuditScore",
+    "campaigns.AuditAssignment",
+    "campaigns.PlatformScore",
+    "campaigns.Evidence",
+    "campaigns.SelfScore",
+    "campaigns.ApplicationEvent",
+    "campaigns.Application",
+    "campaigns.Campaign",
     # duty records, scores and grouping runs (issue 5)
     "performance.RecordDocument",
     "performance.PaceWarning",
@@ -110,6 +123,7 @@ STEP_LABELS = {
     "bookings": gettext_lazy("bookings of reception slots by citizens"),
     "declared_items": gettext_lazy("duty items declared by deputies, most of them reviewed"),
     "scored_deputies": gettext_lazy("deputies scored for each year and quarter since 2020"),
+    "campaign_designations": gettext_lazy("sites designated exemplary by the 2023 campaign, through its phases"),
 }
 
 
@@ -233,6 +247,14 @@ def load_history(progress: Progress, opinions: bool, scores: bool = True) -> Non
         counts = load_reception(clock.now())
         _step(progress, "reception_days", counts["days"], t)
         _step(progress, "bookings", counts["bookings"], t)
+    # The 2023 exemplary-site campaign (finished) and one of this year in its audit phase.
+    from lianxin.campaigns.demo import DEMO_YEAR, load_campaigns
+    from lianxin.campaigns.models import Campaign
+
+    if not Campaign.objects.filter(year=DEMO_YEAR).exists():
+        t = time.monotonic()
+        made = load_campaigns()
+        _step(progress, "campaign_designations", int(made["designated"]), t)
     # Declared items and the scores of past years, computed from all of the above (about a minute and a
     # half at Taiyuan's size, so only with the full demo).
     if opinions and scores and not Score.objects.exists():

@@ -580,20 +580,18 @@ PDF_STALE_AFTER = datetime.timedelta(minutes=10)
 def request_summary_pdf(user: User, consultation: Consultation | int, language: str = "zh-hans",
                         request: Any = None) -> SummaryDocument:
     """Queue the PDF of the summary (made by ``tasks.build_summary_pdf``); one at a time per consultation."""
-    now = clock.now()
+    from lianxin.core.documents import DocumentBusy, request_document
+
+    from . import tasks
+
     with transaction.atomic():
         locked = _lock(user, consultation)  # also serialises two requests for the same consultation
-        document, created = SummaryDocument.objects.get_or_create(consultation=locked)
-        if not created and document.in_progress and document.requested_at > now - PDF_STALE_AFTER:
-            raise ConsultationError("busy", _("The PDF is already being prepared."))
-        document.status, document.error, document.started_at = SummaryDocument.Status.PENDING, "", None
-        document.requested_by, document.requested_at, document.language = user, now, language
-        document.save()
+        try:
+            document = request_document(SummaryDocument, {"consultation": locked}, user, language,
+                                        tasks.build_summary_pdf)
+        except DocumentBusy:
+            raise ConsultationError("busy", _("The PDF is already being prepared.")) from None
         log_action(user, "consultation.summary_pdf", locked, {"document": document.pk}, request)
-        from . import tasks
-
-        document_pk = document.pk
-        transaction.on_commit(lambda: tasks.build_summary_pdf(document_pk))
     return document
 
 
@@ -611,39 +609,10 @@ def render_summary_pdf(consultation: Consultation, language: str) -> tuple[bytes
 
 def build_summary_pdf(document_id: int) -> bool:
     """Make the PDF of a queued request (the task's body). True when a new file was stored."""
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
+    from lianxin.core.documents import build_document
 
-    started = clock.now()
-    claimed = SummaryDocument.objects.filter(pk=document_id, status=SummaryDocument.Status.PENDING).update(
-        status=SummaryDocument.Status.RUNNING, started_at=started)
-    if not claimed:
-        return False
-    document = SummaryDocument.objects.select_related("consultation").get(pk=document_id)
-    try:
+    def render(document: SummaryDocument) -> tuple[bytes, dict[str, Any]]:
         pdf, comment_count = render_summary_pdf(document.consultation, document.language)
-    except (ImportError, OSError) as error:  # WeasyPrint or its system libraries (Pango) are missing
-        logger.warning("summary PDF %s: %s", document_id, error)
-        SummaryDocument.objects.filter(pk=document_id, started_at=started).update(
-            status=SummaryDocument.Status.FAILED, error="unavailable")
-        return False
-    except Exception:
-        logger.exception("summary PDF %s failed", document_id)
-        SummaryDocument.objects.filter(pk=document_id, started_at=started).update(
-            status=SummaryDocument.Status.FAILED, error="failed")
-        return False
-    name = default_storage.save(
-        document.file.field.generate_filename(document, "summary.pdf"), ContentFile(pdf))  # type: ignore[attr-defined]
-    with transaction.atomic():
-        current = SummaryDocument.objects.select_for_update().get(pk=document_id)
-        if current.status != SummaryDocument.Status.RUNNING or current.started_at != started:
-            default_storage.delete(name)  # superseded by a newer request meanwhile
-            return False
-        old = current.file.name
-        current.file.name = name
-        current.status, current.size, current.comment_count = SummaryDocument.Status.READY, len(pdf), comment_count
-        current.finished_at, current.error = clock.now(), ""
-        current.save()
-    if old and old != name:
-        default_storage.delete(old)
-    return True
+        return pdf, {"comment_count": comment_count}
+
+    return build_document(SummaryDocument, document_id, render, "summary.pdf")

@@ -109,19 +109,17 @@ PDF_STALE_AFTER = datetime.timedelta(minutes=10)
 def request_record_pdf(user: User, deputy: Deputy, year: int, language: str = "zh-hans",
                        request: Any = None) -> RecordDocument:
     """Queue the PDF of a deputy's duty record (made by ``tasks.build_record_pdf``); one at a time."""
-    now = clock.now()
-    with transaction.atomic():
-        document, created = RecordDocument.objects.select_for_update().get_or_create(deputy=deputy, year=year)
-        if not created and document.in_progress and document.requested_at > now - PDF_STALE_AFTER:
-            raise PerformanceError("busy", _("The PDF is already being prepared."))
-        document.status, document.error, document.started_at = RecordDocument.Status.PENDING, "", None
-        document.requested_by, document.requested_at, document.language = user, now, language
-        document.save()
-        log_action(user, "performance.record_pdf", deputy, {"year": year}, request)
-        from . import tasks
+    from lianxin.core.documents import DocumentBusy, request_document
 
-        document_pk = document.pk
-        transaction.on_commit(lambda: tasks.build_record_pdf(document_pk))
+    from . import tasks
+
+    with transaction.atomic():
+        try:
+            document = request_document(RecordDocument, {"deputy": deputy, "year": year}, user, language,
+                                        tasks.build_record_pdf)
+        except DocumentBusy:
+            raise PerformanceError("busy", _("The PDF is already being prepared.")) from None
+        log_action(user, "performance.record_pdf", deputy, {"year": year}, request)
     return document
 
 
@@ -153,37 +151,9 @@ def render_record_pdf(deputy: Deputy, year: int, language: str) -> bytes:
 
 def build_record_pdf(document_id: int) -> bool:
     """The task's body: claim the request, render, store; a failure is recorded on the document."""
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
+    from lianxin.core.documents import build_document
 
-    started = clock.now()
-    if not RecordDocument.objects.filter(pk=document_id, status=RecordDocument.Status.PENDING).update(
-            status=RecordDocument.Status.RUNNING, started_at=started):
-        return False
-    document = RecordDocument.objects.select_related("deputy").get(pk=document_id)
-    try:
-        pdf = render_record_pdf(document.deputy, document.year, document.language)
-    except (ImportError, OSError) as error:  # WeasyPrint or Pango missing on this server
-        logger.warning("record PDF %s: %s", document_id, error)
-        RecordDocument.objects.filter(pk=document_id, started_at=started).update(
-            status=RecordDocument.Status.FAILED, error="unavailable")
-        return False
-    except Exception:
-        logger.exception("record PDF %s failed", document_id)
-        RecordDocument.objects.filter(pk=document_id, started_at=started).update(
-            status=RecordDocument.Status.FAILED, error="failed")
-        return False
-    name = default_storage.save(
-        document.file.field.generate_filename(document, "record.pdf"), ContentFile(pdf))  # type: ignore[attr-defined]
-    with transaction.atomic():
-        current = RecordDocument.objects.select_for_update().get(pk=document_id)
-        if current.status != RecordDocument.Status.RUNNING or current.started_at != started:
-            default_storage.delete(name)  # superseded meanwhile
-            return False
-        old = current.file.name
-        current.file.name = name
-        current.status, current.size, current.finished_at = RecordDocument.Status.READY, len(pdf), clock.now()
-        current.save()
-    if old and old != name:
-        default_storage.delete(old)
-    return True
+    def render(document: RecordDocument) -> bytes:
+        return render_record_pdf(document.deputy, document.year, document.language)
+
+    return build_document(RecordDocument, document_id, render, "record.pdf")

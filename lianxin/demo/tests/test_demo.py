@@ -192,6 +192,29 @@ def test_exemplary_campaign_named_43_stations_and_57_points(demo_db):
     assert Station.objects.filter(tier=Station.Tier.NONE).exists()
 
 
+def test_demo_campaign_2023_designated_the_exemplary_sites(demo_db):
+    from lianxin.campaigns.models import Application, AuditAssignment, Campaign, Designation, Phase
+
+    campaign = Campaign.objects.get(year=2023)
+    assert campaign.phase() == Phase.PUBLISHED
+    designated = Designation.objects.filter(campaign=campaign)
+    assert designated.filter(station__kind=Station.Kind.STATION).count() == 43
+    assert designated.filter(station__kind=Station.Kind.POINT).count() == 57
+    assert set(designated.values_list("station_id", flat=True)) == set(
+        Station.objects.filter(tier=Station.Tier.EXEMPLARY).values_list("id", flat=True))
+    applications = Application.objects.filter(campaign=campaign)
+    assert applications.count() >= 130
+    assert applications.filter(status="not_recommended").exists()
+    assert applications.filter(events__action="resubmitted").exists()
+    audits = AuditAssignment.objects.filter(application__campaign=campaign)
+    assert audits.filter(status="assigned").count() == 0
+    assert audits.count() == 2 * applications.filter(status="recommended").count()
+    current = Campaign.objects.exclude(pk=campaign.pk).get()
+    assert current.phase() == Phase.AUDIT
+    assert AuditAssignment.objects.filter(application__campaign=current, auditor__username="auditor",
+                                          status="assigned").count() == 3
+
+
 def test_handling_units_cover_city_districts_and_townships(demo_db):
     assert HandlingUnit.objects.filter(region__level=Region.Level.CITY).count() >= 12
     for county in Region.objects.filter(level=Region.Level.COUNTY):
@@ -313,6 +336,13 @@ def test_stats_json_equals_the_database_counts(demo_db):
         "sites_with_single_level": 0,
     }
     assert figures["handling_units"]["total"] == HandlingUnit.objects.count()
+    from lianxin.campaigns.models import Application, Designation
+
+    campaigns = figures["campaigns"]
+    assert (campaigns["designated_stations"], campaigns["designated_points"]) == (43, 57)
+    assert campaigns["applications"] == Application.objects.exclude(status="draft").count() > 100
+    assert campaigns["audited"] == Application.objects.filter(campaign__year=2023, status="recommended").count()
+    assert Designation.objects.count() == 100
 
 
 def test_stats_change_when_a_site_or_deputy_is_added(demo_db):

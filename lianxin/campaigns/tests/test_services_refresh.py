@@ -1,0 +1,48 @@
+"""The refresh command and the nightly task."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from lianxin.campaigns import tasks
+from lianxin.campaigns.models import Application, Phase
+
+from .conftest import at_phase, fill_self_scores
+
+pytestmark = pytest.mark.django_db
+
+
+def submitted(world, campaign):
+    app = Application.objects.create(campaign=campaign, station=world.station_a, kind="station",
+                                     status=Application.Status.RECOMMENDED)
+    fill_self_scores(app, "0.5")
+    return app
+
+
+def test_command_refreshes_one_campaign(world, campaign):
+    app = submitted(world, campaign)
+    call_command("campaign_refresh", "--campaign", str(campaign.pk), stdout=io.StringIO())
+    app.refresh_from_db()
+    assert app.self_percent == 50 and app.rank == 1
+    with pytest.raises(CommandError):
+        call_command("campaign_refresh", "--campaign", "999999", stdout=io.StringIO())
+
+
+def test_nightly_refresh_only_in_audit_and_final_review(world, campaign):
+    app = submitted(world, campaign)
+    assert tasks.refresh_running() == 0  # application phase
+    app.refresh_from_db()
+    assert app.self_percent is None
+    at_phase(campaign, Phase.AUDIT)
+    out = io.StringIO()
+    call_command("campaign_refresh", stdout=out)
+    app.refresh_from_db()
+    assert app.self_percent == 50 and "1" in out.getvalue()
+
+
+def test_refresh_task_runs(world, campaign):
+    app = submitted(world, campaign)
+    tasks.refresh_campaign.call_local(campaign.pk)
+    app.refresh_from_db()
+    assert app.final_score is not None
