@@ -58,6 +58,10 @@ def rank(values: list[tuple[int, Decimal]]) -> dict[int, tuple[int, bool]]:
 
 
 def refresh(campaign: Campaign) -> None:
+    """Recompute the cached components and the ranking; nothing once the campaign is decided (the ranking
+    the decision was taken on stays as it was)."""
+    if campaign.decided_at is not None:
+        return
     with transaction.atomic():
         _refresh(campaign)
 

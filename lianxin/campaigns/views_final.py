@@ -177,6 +177,9 @@ def refresh(request: HttpRequest, pk: int) -> HttpResponse:
 
     require_manager(request)
     campaign = get_campaign(request, pk)
+    if campaign.decided_at is not None:
+        messages.error(request, _("The scores are kept as they were when the decision was taken."))
+        return redirect("campaigns:final", campaign.pk)
     refresh_campaign(campaign.pk)
     messages.success(request, _("The scores are being recomputed; reload the page in a moment."))
     return redirect("campaigns:final", campaign.pk)

@@ -46,3 +46,21 @@ def test_refresh_task_runs(world, campaign):
     tasks.refresh_campaign.call_local(campaign.pk)
     app.refresh_from_db()
     assert app.final_score is not None
+
+
+def test_a_decided_campaign_keeps_the_ranking_it_was_decided_on(world, campaign, client_for):
+    from lianxin.core import clock
+
+    app = submitted(world, campaign)
+    tasks.refresh_campaign.call_local(campaign.pk)
+    app.refresh_from_db()
+    before = (app.self_percent, app.final_score, app.rank)
+    fill_self_scores(app, "1")  # a later change must not move a decided ranking
+    campaign.decided_at = clock.now()
+    campaign.save(update_fields=["decided_at"])
+    tasks.refresh_campaign.call_local(campaign.pk)
+    response = client_for(world.users["city_admin"]).post(f"/staff/campaigns/{campaign.pk}/final/refresh/", follow=True)
+    app.refresh_from_db()
+    assert (app.self_percent, app.final_score, app.rank) == before
+    assert response.status_code == 200
+    assert f"/staff/campaigns/{campaign.pk}/final/refresh/" not in response.content.decode()  # no button
