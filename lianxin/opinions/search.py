@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -198,20 +199,33 @@ def rarest_gram(keyword: str, using: str) -> str | None:
     return rarest[0] if rarest and rarest[1] <= RARE else None
 
 
+GRAM_COUNT_SECONDS = 600  # a gram's count (capped) is kept this long: it only steers the plan
+
+
 def _rarest(keyword: str, using: str) -> tuple[str, int] | None:
-    """``keyword``'s rarest bigram and its opinions counted up to ``RARE + 1`` (PostgreSQL; one query)."""
+    """``keyword``'s rarest bigram and its opinions counted up to ``RARE + 1`` (PostgreSQL).
+
+    The counts are kept in the cache for ``GRAM_COUNT_SECONDS`` (a common gram takes milliseconds to
+    count to ``RARE + 1``, on every search); a stale count only changes the plan, never the matches."""
     found = sorted({g for word in keyword.split() for g in grams(word) if len(g) == 2})
     if not found or connections[using].vendor != "postgresql":
         return None
-    table = OpinionGram._meta.db_table
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            f'SELECT g, (SELECT count(*) FROM (SELECT 1 FROM "{table}" WHERE "gram" = g LIMIT %s) AS s) AS n '  # noqa: S608
-            "FROM unnest(%s::varchar[]) AS g ORDER BY n, g LIMIT 1",
-            [RARE + 1, found],
-        )
-        gram, count = cursor.fetchone()
-    return str(gram), int(count)
+    keys = {f"gram-count:{using}:{g.encode().hex()}": g for g in found}
+    counts = {keys[key]: int(n) for key, n in cache.get_many(list(keys)).items()}
+    missing = [g for g in found if g not in counts]
+    if missing:
+        table = OpinionGram._meta.db_table
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                f'SELECT g, (SELECT count(*) FROM (SELECT 1 FROM "{table}" WHERE "gram" = g LIMIT %s) AS s) '  # noqa: S608
+                "FROM unnest(%s::varchar[]) AS g",
+                [RARE + 1, missing],
+            )
+            fresh = {str(g): int(n) for g, n in cursor.fetchall()}
+        counts.update(fresh)
+        cache.set_many({key: fresh[g] for key, g in keys.items() if g in fresh}, GRAM_COUNT_SECONDS)
+    gram = min(found, key=lambda g: (counts[g], g))
+    return gram, counts[gram]
 
 
 def _contains(word: str) -> Q:

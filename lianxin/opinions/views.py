@@ -8,12 +8,12 @@ and a ``CaseError`` is shown as it is, with nothing changed. Every read goes thr
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -137,10 +137,9 @@ def list_page(opinions: Any, cursor: str | None, *, sort_matches: bool = False,
     else:
         keys_query, order = opinions.values_list("id", "created_at", named=True), ORDER
     if sort_matches and not cursor:
-        found = keyset_page(keys_query, order, None, COUNT_LIMIT)
-        total = len(found.rows) + (1 if found.next_cursor else 0)
-        keys = Page(rows=found.rows[:size], has_previous=False, next_cursor=(
-            encode_cursor([found.rows[size - 1].sort_at, found.rows[size - 1].id]) if total > size else None))
+        rows, total = _first_keys_counted(keys_query.order_by(*order)[: COUNT_LIMIT + 1], size)
+        keys = Page(rows=rows[:size], has_previous=False, next_cursor=(
+            encode_cursor([rows[size - 1].sort_at, rows[size - 1].id]) if total > size else None))
     else:
         keys = keyset_page(keys_query, order, cursor, size)
     by_id = {op.pk: op for op in Opinion.objects.filter(pk__in=[key.id for key in keys.rows])
@@ -148,6 +147,39 @@ def list_page(opinions: Any, cursor: str | None, *, sort_matches: bool = False,
     page = Page(rows=[by_id[key.id] for key in keys.rows if key.id in by_id], next_cursor=keys.next_cursor,
                 has_previous=keys.has_previous)
     return page, total
+
+
+class _Key(NamedTuple):
+    id: int
+    sort_at: datetime.datetime
+
+
+def _first_keys_counted(keys: Any, size: int) -> tuple[list[_Key], int]:
+    """The first ``size + 1`` of the sorted (id, sort_at) ``keys`` and how many there are, in one query.
+
+    The matches are all read to be sorted anyway; the count comes from a window over them in the same
+    statement, so only the page's keys cross to Python (not up to ``COUNT_LIMIT + 1`` time stamps to be
+    parsed for a count)."""
+    sql, params = keys.query.sql_with_params()
+    # The inner statement is the ORM's own; only constant text is added around it.
+    wrapped = (f"SELECT s.id, s.sort_at, count(*) OVER () FROM ({sql}) s "  # noqa: S608
+               f"ORDER BY s.sort_at DESC, s.id DESC LIMIT {int(size) + 1}")
+    with connections[keys.db].cursor() as cursor:
+        cursor.execute(wrapped, params)
+        fetched = cursor.fetchall()
+    total = fetched[0][2] if fetched else 0
+    return [_Key(row[0], _aware(row[1])) for row in fetched], total
+
+
+def _aware(value: Any) -> datetime.datetime:
+    """A time stamp read by a raw cursor (SQLite gives text) as an aware datetime."""
+    if isinstance(value, str):
+        from django.utils.dateparse import parse_datetime
+
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value  # type: ignore[no-any-return]
 
 
 def bounded_count(queryset: Any, limit: int) -> int:

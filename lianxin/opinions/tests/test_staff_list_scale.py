@@ -284,3 +284,16 @@ def test_rows_show_badges_and_deadlines_as_markup_not_text(world, category, clie
     assert escalated == 2  # with and without urgency
     assert '<span class="badge text-bg-danger">' in html and 'data-deadline="overdue"' in html
     assert "&lt;span" not in html and "&lt;b&gt;路灯&lt;/b&gt;" in html
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the gram counts steer PostgreSQL's plans only")
+def test_gram_counts_are_read_once_then_kept(world, category):
+    from lianxin.opinions.search import _rarest
+
+    for i in range(3):
+        submit(category, world.station_a, title=f"路灯坏了{i}", text="小区路灯")
+    with CaptureQueriesContext(connection) as first:
+        assert _rarest("路灯 小区", "default") == ("小区", 3)
+    with CaptureQueriesContext(connection) as again:
+        assert _rarest("路灯 小区", "default") == ("小区", 3)
+    assert len(first) == 1 and len(again) == 0
