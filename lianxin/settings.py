@@ -261,3 +261,32 @@ GROUPING = {
     "MIN_LEVELS": 1,  # levels every site must mix (a hard rule above 1; LEVEL_REWARD favours mixing anyway)
     "AREA_BY_LEVEL": {"township": 4, "county": 3, "municipal": None, "provincial": None, "national": None},
 }
+
+# Dashboards: the sites' effectiveness index (lianxin.dashboard.effectiveness). Each component's value over
+# the period is normalised to 0..1 against its target (value / target, at most 1; for repeat complaints,
+# 1 - share / target, at least 0: the target is the share tolerated before the component scores 0); the
+# index is the weighted mean of the components that have data in the period (weights in percent, summing
+# to 100; a component without data — e.g. no reception day due — is left out and the others' weights scaled
+# up) times 100. Sites without any activity, reception day or opinion in the period have no index (quiet).
+EFFECTIVENESS = {
+    "WEIGHTS": {
+        "activities": 15,  # activities held per month
+        "reception": 15,  # reception days held / reception days due
+        "attendance": 15,  # deputies attended / deputies expected at held activities
+        "opinions": 10,  # citizens' opinions received per reception day held
+        "on_time": 15,  # opinions replied on time / opinions replied
+        "resolved": 15,  # opinions closed as resolved / opinions closed
+        "satisfaction": 10,  # rated satisfied or basically satisfied / rated
+        "repeats": 5,  # opinions reopened after an unsatisfied rating / opinions (negative)
+    },
+    "TARGETS": {
+        "activities": 4.0,
+        "reception": 1.0,
+        "attendance": 0.9,
+        "opinions": 3.0,
+        "on_time": 0.95,
+        "resolved": 0.8,
+        "satisfaction": 0.9,
+        "repeats": 0.1,
+    },
+}

@@ -264,6 +264,10 @@ def load_history(progress: Progress, opinions: bool, scores: bool = True) -> Non
         made = build_demo()
         _step(progress, "declared_items", int(made["declared"]), t)
         _step(progress, "scored_deputies", int(made["scored_deputies"]), t)
+    # The dashboard's roll-ups, rebuilt from everything above.
+    from lianxin.dashboard import rollups
+
+    rollups.refresh()
 
 
 # -- writing ----------------------------------------------------------------------------------

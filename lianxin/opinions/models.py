@@ -278,6 +278,9 @@ class Opinion(CitizenContact, models.Model):
             # the "unsatisfied" queue: a few per cent of the cases, counted and listed by area
             models.Index(fields=["region_path", "-created_at", "-id"], condition=Q(satisfaction="unsatisfied"),
                          name="opinion_unsatisfied_idx"),
+            # the public transparency page: the matters resolved most recently
+            models.Index(fields=["-closed_at", "-id"], condition=Q(status="closed", outcome="resolved"),
+                         name="opinion_resolved_recent_idx"),
         ]
 
     def __str__(self) -> str:

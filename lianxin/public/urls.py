@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import transparency, views
 
 
 class QrFormatConverter:
@@ -20,6 +20,7 @@ app_name = "public"
 urlpatterns = [
     path("", views.directory, name="directory"),
     path("large-text/", views.toggle_large_text, name="toggle_large_text"),
+    path("transparency/", transparency.transparency, name="transparency"),
     path("s/<str:code>/", views.site, name="site"),
     path("s/<str:code>/qr.<qrfmt:fmt>", views.site_qr, name="site_qr"),
     path("s/<str:code>/poster/", views.site_poster, name="site_poster"),
