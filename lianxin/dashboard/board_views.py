@@ -9,6 +9,7 @@ JSON, drawn by ``dashboard/board.js``) and queues a refresh of the roll-ups for 
 from __future__ import annotations
 
 import datetime
+import html
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
@@ -18,6 +19,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -122,8 +125,32 @@ def _number(value: Any) -> Any:
         return str(value)
 
 
+_URL_MARK = 987654321
+
+
 def _site_url(station_id: int) -> str:
     return reverse("stations:detail", args=[station_id])
+
+
+def _site_urls() -> Any:
+    """``station id → staff site page`` without a ``reverse()`` per site (hundreds on a city's map)."""
+    pattern = reverse("stations:detail", args=[_URL_MARK])
+    head, tail = pattern.split(str(_URL_MARK))
+    return lambda station_id: f"{head}{station_id}{tail}"
+
+
+def map_table(points: list[dict[str, Any]]) -> str:
+    """The map's numbers as table rows, built in one pass (the template engine took ~0.3 ms a row; every
+    value is escaped here)."""
+    if not points:
+        return format_html('<tr><td colspan="6" class="text-muted">{}</td></tr>', _("No site has coordinates."))
+    row = ('<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td class="text-end">{}</td>'
+           '<td class="text-end">{}</td><td class="text-end">{}</td></tr>')
+    return mark_safe("\n".join(  # noqa: S308 - every value below goes through escape()
+        row.format(*(html.escape(str(value)) for value in (
+            p["url"], p["name"], p["kind_label"], p["tier_label"],
+            "—" if p["index"] is None else f"{p['index']:.1f}", p["lng"], p["lat"])))
+        for p in points))
 
 
 def headline_links(since: datetime.date) -> dict[str, str]:
@@ -147,7 +174,9 @@ def headline_links(since: datetime.date) -> dict[str, str]:
 def chart_data(districts: list[dict[str, Any]], trends: list[dict[str, Any]],
                categories: list[tuple[str, int]], points: list[dict[str, Any]]) -> dict[str, Any]:
     """What ``board.js`` draws: plain numbers and translated labels."""
-    kinds, tiers = dict(Station.Kind.choices), dict(Station.Tier.choices)
+    # labels made strings once (a lazy label per site costs a translation lookup each)
+    kinds = {key: str(label) for key, label in Station.Kind.choices}
+    tiers = {key: str(label) for key, label in Station.Tier.choices}
     return {
         "labels": {
             "activities": _("Activities held"), "receptions": _("Reception days held"),
@@ -155,7 +184,7 @@ def chart_data(districts: list[dict[str, Any]], trends: list[dict[str, Any]],
             "satisfaction": _("Satisfied (%)"), "index": _("Effectiveness index"), "mean_index": _("Mean index"),
             "opinions_count": _("Opinions"), "no_index": _("No data in the period"),
             "longitude": _("Longitude"), "latitude": _("Latitude"), "outline": _("District outline"),
-            "tiers": {key: str(label) for key, label in tiers.items()},
+            "tiers": tiers,
         },
         "trends": [{key: (str(value) if key == "month" else _number(value)) for key, value in row.items()}
                    for row in trends],
@@ -164,8 +193,8 @@ def chart_data(districts: list[dict[str, Any]], trends: list[dict[str, Any]],
                       for row in districts],
         "categories": [[str(name), int(count)] for name, count in categories],
         "map": [{"id": p["id"], "name": str(p["name"]), "kind": str(p.get("kind", "")),
-                 "kind_label": str(kinds.get(p.get("kind", ""), "")), "tier": str(p.get("tier", "")),
-                 "tier_label": str(tiers.get(p.get("tier", ""), "")), "lat": _number(p.get("lat")),
+                 "kind_label": kinds.get(p.get("kind", ""), ""), "tier": str(p.get("tier", "")),
+                 "tier_label": tiers.get(p.get("tier", ""), ""), "lat": _number(p.get("lat")),
                  "lng": _number(p.get("lng")), "index": _number(p.get("index")),
                  "district": str(p.get("district", "")), "url": p.get("url") or _site_url(p["id"])}
                 for p in points if p.get("lat") is not None and p.get("lng") is not None],
@@ -199,9 +228,11 @@ def board(request: HttpRequest) -> HttpResponse:
     trends = figures.trends(scope, months=24)
     categories = figures.categories(scope, start, end)
     # the map shows the same index as the table: its points come from the same figures (no second pass)
+    site_url = _site_urls()
     points = [{"id": e.station_id, "name": e.name, "kind": e.kind, "tier": e.tier, "lat": e.lat, "lng": e.lng,
-               "index": e.index, "district": e.district, "url": _site_url(e.station_id)}
+               "index": e.index, "district": e.district, "url": site_url(e.station_id)}
               for e in effects if e.lat is not None and e.lng is not None]
+    charts = chart_data(districts, trends, categories, points)
     return render(request, "dashboard/board.html", {
         "since": since, "default_since": DEFAULT_SINCE, "today": clock.today(),
         "period": period, "period_label": period_label, "start": start, "end": end,
@@ -212,7 +243,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "quiet_sites": figures.quiet_sites(scope), "quiet_deputies": figures.quiet_deputies(scope),
         "districts": districts, "trends": trends, "categories": categories,
         "overdue": figures.overdue(scope), "points": points,
-        "charts": chart_data(districts, trends, categories, points),
+        "charts": charts, "map_rows": map_table(charts["map"]),
         "last_refresh": figures.last_refresh(), "can_refresh": can_refresh(user),
     })
 
