@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from lianxin.core import clock
 from lianxin.core.contact import CitizenContact
+from lianxin.core.documents import TaskDocument
 from lianxin.core.fields import EncryptedTextField
 
 if TYPE_CHECKING:
@@ -178,30 +179,15 @@ def summary_pdf_path(instance: SummaryDocument, filename: str) -> str:
     return f"legislation/summaries/{instance.consultation_id}/{secrets.token_hex(8)}.pdf"
 
 
-class SummaryDocument(models.Model):
+class SummaryDocument(TaskDocument):
     """The printable summary of a consultation as a PDF, made by a task; a new one replaces the old.
 
     The file lives under MEDIA_ROOT with an unguessable name and is only served by a scoped staff view.
     """
 
-    class Status(models.TextChoices):
-        PENDING = "pending", pgettext_lazy("pdf", "Waiting to be prepared")
-        RUNNING = "running", pgettext_lazy("pdf", "Being prepared")
-        READY = "ready", pgettext_lazy("pdf", "Ready")
-        FAILED = "failed", pgettext_lazy("pdf", "Failed")
-
     consultation = models.OneToOneField(Consultation, on_delete=models.CASCADE, related_name="summary_document")
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     file = models.FileField(_("file"), upload_to=summary_pdf_path, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    language = models.CharField(max_length=10, default="zh-hans")
     comment_count = models.PositiveIntegerField(_("comments at generation"), default=0)
-    error = models.CharField(max_length=500, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
-    requested_at = models.DateTimeField(default=clock.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("summary document")
@@ -209,7 +195,3 @@ class SummaryDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consultation_id}: {self.status}"
-
-    @property
-    def in_progress(self) -> bool:
-        return self.status in (self.Status.PENDING, self.Status.RUNNING)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from lianxin.core import clock
+from lianxin.core.documents import TaskDocument
 
 if TYPE_CHECKING:
     from lianxin.accounts.models import User
@@ -261,37 +262,18 @@ def record_pdf_path(instance: RecordDocument, filename: str) -> str:
     return f"performance/records/{secrets.token_hex(12)}.pdf"
 
 
-class RecordDocument(models.Model):
+class RecordDocument(TaskDocument):
     """The printable duty record of a deputy and year as a PDF, made by a task; only served by a scoped view."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", pgettext_lazy("pdf", "Waiting to be prepared")
-        RUNNING = "running", pgettext_lazy("pdf", "Being prepared")
-        READY = "ready", pgettext_lazy("pdf", "Ready")
-        FAILED = "failed", pgettext_lazy("pdf", "Failed")
 
     deputy = models.ForeignKey("deputies.Deputy", on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    file = models.FileField(upload_to=record_pdf_path, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    language = models.CharField(max_length=10, default="zh-hans")
-    error = models.CharField(max_length=200, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
-    requested_at = models.DateTimeField(default=clock.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(_("file"), upload_to=record_pdf_path, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["deputy", "year"], name="record_document_unique")]
 
     def __str__(self) -> str:
         return f"{self.deputy_id} {self.year}: {self.status}"
-
-    @property
-    def in_progress(self) -> bool:
-        return self.status in (self.Status.PENDING, self.Status.RUNNING)
 
 
 def default_rules() -> dict[str, Any]:
