@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -54,7 +53,6 @@ end
 counts[n + 1] = won
 return counts
 """
-_scripts: dict[int, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -108,11 +106,11 @@ def hit_all_and_claim(limits: tuple[tuple[str, str, Rate], ...] | list[tuple[str
     (``cache.add``; on Redis ``SET NX PX`` in the same round trip as the counters).
     """
     active = [(scope, key, rate) for scope, key, rate in limits if key and rate.limit > 0]
-    if not isinstance(caches["default"], RedisCache):
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
         within = all([hit(scope, key, rate) for scope, key, rate in active])
         won = bool(claim) and within and cache.add(claim, 1, timeout=claim_seconds)
         return within, won
-    backend: Any = caches["default"]
     now = time.time()
     keys = [backend.make_key(_cache_key(scope, key, rate, now)) for scope, key, rate in active]
     args: list[int] = []
@@ -123,11 +121,7 @@ def hit_all_and_claim(limits: tuple[tuple[str, str, Rate], ...] | list[tuple[str
         args.append(max(1, int(claim_seconds * 1000)))
     if not keys:
         return True, False
-    client = backend._cache.get_client(write=True)
-    script = _scripts.get(id(client))
-    if script is None:
-        script = _scripts[id(client)] = client.register_script(_HIT_ALL)
-    answer = script(keys=keys, args=args)
+    answer = backend.run_script(_HIT_ALL, keys, args)
     within = all(int(count) <= rate.limit for count, (_scope, _key, rate) in zip(answer, active, strict=False))
     return within, bool(claim) and int(answer[-1]) == 1
 
