@@ -29,8 +29,9 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 # The development key is only for the embedded defaults; production must set SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY", "lianxin-development-key-not-for-production-use-0123456789")
-# Key(s) for personal data at rest (Fernet, urlsafe base64, 32 bytes). Comma-separated: the first
-# encrypts, all decrypt, so keys can be rotated. The default is derived from SECRET_KEY.
+# Key(s) for personal data at rest (Fernet-format keys: urlsafe base64 of 32 bytes; AES-256-GCM keys
+# are derived from them, see lianxin.core.crypto). Comma-separated: the first encrypts, all decrypt,
+# so keys can be rotated. The default is derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

@@ -564,7 +564,10 @@ class OpinionIntake(models.Model):
     language = models.CharField(max_length=10, default="zh-hans")
     created_at = models.DateTimeField(default=clock.now)
     due_at = models.DateTimeField(null=True, blank=True)  # as answered to the citizen
-    opinion = models.OneToOneField(Opinion, null=True, blank=True, on_delete=models.CASCADE, related_name="intake")
+    # Its case once registered: unique among the registered only (intake_opinion_uniq), so the INSERT of a
+    # new submission adds no entry for its empty reference to any index.
+    opinion = models.ForeignKey(Opinion, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                                db_index=False)
     registered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -573,6 +576,8 @@ class OpinionIntake(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tracking_code"], name="intake_tracking_code_uniq"),
             models.UniqueConstraint(fields=["idempotency_key"], name="intake_idempotency_key_uniq"),
+            models.UniqueConstraint(fields=["opinion"], name="intake_opinion_uniq",
+                                    condition=models.Q(opinion__isnull=False)),
         ]
         # The submissions not registered yet (a handful at any moment): the queue's drain and the sweep.
         indexes = [models.Index(fields=["created_at"], name="intake_pending_idx",
