@@ -336,28 +336,45 @@ _SERVER_CURSORS: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakK
 
 
 def _execute_bound_on_server(connection: Any, sql: str, params: list[Any]) -> Any:
-    """Run ``sql`` with ``params`` bound on the server and return its first row (PostgreSQL).
+    """Run the intake INSERT ``sql`` with ``params`` bound on the server and return its row (PostgreSQL).
 
     Django's PostgreSQL cursors bind values on the client: psycopg quotes every value into the text of
     the statement, which for the intake's 17 values (a text of up to 5,000 characters among them) costs
     more CPU than the rest of the INSERT on the web process's side. Here the values travel as the
     statement's parameters, through psycopg's server-side binding cursor (Django's own
     ``ServerBindingCursor``, what its ``server_side_binding`` option uses for every query), kept per
-    connection. Django's connection handling (the health check, reconnecting) and its cursor wrapper
-    (execute wrappers, query logging and counting, error translation) are kept."""
-    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
+    connection; Django's cursor wrapper (execute wrappers, query logging and counting, error
+    translation) stays.
 
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = connection.connection
-    kept = _SERVER_CURSORS.get(connection)
-    if kept is None or kept[0] is not raw or kept[1].closed:
-        kept = _SERVER_CURSORS[connection] = (raw, ServerBindingCursor(raw))
-    cursor = kept[1]
-    wrapper = connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
-    wrapper.execute(sql, params)
-    return wrapper.fetchone()
+    Django's health check (``CONN_HEALTH_CHECKS``: a ``SELECT 1`` round trip before the first query of a
+    request on a kept connection) is not made for it: the INSERT is idempotent (``ON CONFLICT`` on the
+    idempotency key), so it is sent at once and, if the kept connection turns out to be broken, sent
+    once more on a new one — the same outcome for one round trip instead of two. Inside a transaction,
+    or on a connection the request already used, it is sent as usual."""
+    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
+    from django.db.utils import InterfaceError, OperationalError
+
+    optimistic = (connection.connection is not None and connection.health_check_enabled
+                  and not connection.health_check_done and not connection.in_atomic_block)
+    if optimistic:
+        connection.health_check_done = True
+    for attempt in (1, 2):
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+        connection.validate_thread_sharing()
+        raw = connection.connection
+        kept = _SERVER_CURSORS.get(connection)
+        if kept is None or kept[0] is not raw or kept[1].closed:
+            kept = _SERVER_CURSORS[connection] = (raw, ServerBindingCursor(raw))
+        cursor = connection.make_debug_cursor(kept[1]) if connection.queries_logged else connection.make_cursor(kept[1])
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+        except (OperationalError, InterfaceError):
+            if not optimistic or attempt == 2 or connection.is_usable():
+                raise  # not a broken kept connection: the error is the statement's own
+            connection.close()  # and again on a new connection (ensure_connection above)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def register_intake(intake_id: int, *, skip_locked: bool = False) -> Opinion | None:

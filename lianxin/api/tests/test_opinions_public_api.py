@@ -397,3 +397,53 @@ def test_a_closed_site_stops_taking_submissions_at_once(client, world, category)
     world.station_a.save()  # the save signal empties the cache of sites
     refused = post(client, URL, body(world, phone="13900002222"), key="key-cached-site-2")
     assert refused.status_code == 422 and refused.json()["code"] == "invalid"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_sends_no_health_check_and_survives_a_lost_connection(client, monkeypatch):
+    """On PostgreSQL with a kept connection: no health check (``SELECT 1``) before the INSERT, which is
+    idempotent; when the kept connection was lost meanwhile the INSERT is sent again on a new one."""
+    from django.db import close_old_connections
+    from huey.contrib.djhuey import HUEY
+    from psycopg import connect
+
+    from lianxin.opinions.models import OpinionIntake
+    from lianxin.testing import build_world
+
+    if connection.vendor != "postgresql":
+        pytest.skip("server-side binding and the health check are PostgreSQL's")
+    monkeypatch.setattr(HUEY, "immediate", False)
+    world = build_world()
+    Category.objects.create(code="urban", name="城乡建设", name_en="Urban construction")
+    monkeypatch.setitem(connection.settings_dict, "CONN_HEALTH_CHECKS", True)
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    connection.close()  # the next request opens a kept connection with health checks on
+    checks = []
+    is_usable = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or is_usable())
+
+    def submit(phone, key):
+        close_old_connections()  # what the start of a request does in production (the test client doesn't)
+        return post(client, URL, body(world, phone=phone), key=key)
+
+    first = submit("13900002222", "key-health-1")
+    assert first.status_code == 201, first.content
+    assert connection.health_check_enabled and connection.connection is not None
+    # The next request on the kept connection: its only statement is the INSERT, no health check.
+    with CaptureQueriesContext(connection) as queries:
+        second = submit("13900003333", "key-health-2")
+    assert second.status_code == 201, second.content
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"] and checks == []
+
+    # The server drops the kept connection between requests (a restart, an idle timeout).
+    pid = connection.connection.info.backend_pid
+    with connect(connection.connection.info.dsn, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    third = submit("13900004444", "key-health-3")
+    assert third.status_code == 201, third.content
+    assert connection.connection.info.backend_pid != pid and checks == [1]  # found broken, replaced
+    # A retry of the same submission still answers the first one; each submission is stored once.
+    again = submit("13900004444", "key-health-3")
+    assert again.status_code == 200 and again.json()["tracking_code"] == third.json()["tracking_code"]
+    assert OpinionIntake.objects.count() == 3
+    assert OpinionIntake.objects.filter(tracking_code=third.json()["tracking_code"]).count() == 1
