@@ -198,6 +198,14 @@ def prepare_database() -> tuple[str, str, str]:
     if site is None or category is None:
         fail("no open site or no active category after loading the demo")
     remove_rows()  # a run killed hard may have left some
+    from lianxin.opinions.models import OpinionIntake
+
+    pending = OpinionIntake.objects.filter(registered_at__isnull=True).count()
+    if pending:
+        # The consumer registers every pending intake, oldest first: the drains would wait for these.
+        fail(f"{pending} submissions in this database are not registered yet and are not this bench's; its "
+             "drains would register them first. Register them (lianxin shell -c \"from lianxin.opinions "
+             "import services; services.register_new(limit=10**9)\") or use another database.")
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {FLOOR_TABLE}")
         cursor.execute(f"CREATE TABLE {FLOOR_TABLE} (id bigserial PRIMARY KEY, key text NOT NULL, "
