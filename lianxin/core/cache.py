@@ -16,6 +16,7 @@ round trip itself.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -88,11 +89,6 @@ class RedisCache(django_redis.RedisCache):
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-_SHA1: dict[str, str] = {}
-
-
+@functools.cache
 def _sha1(script: str) -> str:
-    found = _SHA1.get(script)
-    if found is None:
-        found = _SHA1[script] = hashlib.sha1(script.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
-    return found
+    return hashlib.sha1(script.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)

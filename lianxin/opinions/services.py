@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -308,8 +308,8 @@ def _insert_intake(values: dict[str, Any]) -> Received | None:
     values = {f.attname: values[f.attname] if f.attname in values else f.get_default() for f in fields}
     if connection.vendor == "postgresql":
         row = _execute_bound_on_server(connection, sql, [
-            f.get_db_prep_save(value, connection) if own else _pg_value(f, value, connection)
-            for f, own, value in zip(fields, custom, (values[f.attname] for f in fields), strict=True)
+            f.get_db_prep_save(values[f.attname], connection) if own else _pg_value(f, values[f.attname], connection)
+            for f, own in zip(fields, custom, strict=True)
         ])
     else:
         with connection.cursor() as cursor:
@@ -352,7 +352,6 @@ def _execute_bound_on_server(connection: Any, sql: str, params: list[Any]) -> An
     once more on a new one — the same outcome for one round trip instead of two. Inside a transaction,
     or on a connection the request already used, it is sent as usual."""
     from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
-    from django.db.utils import InterfaceError, OperationalError
 
     optimistic = (connection.connection is not None and connection.health_check_enabled
                   and not connection.health_check_done and not connection.in_atomic_block)

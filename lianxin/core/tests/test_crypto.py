@@ -11,14 +11,17 @@ from cryptography.fernet import Fernet, InvalidToken
 from lianxin.core import crypto
 
 
+def _forget_ciphers() -> None:
+    crypto._aeads.cache_clear()
+    crypto._fernet.cache_clear()
+
+
 @pytest.fixture
 def keys(settings) -> Iterator[object]:
     """Settings whose FIELD_ENCRYPTION_KEYS a test may change; the ciphers are made again for it."""
-    crypto._aeads.cache_clear()
-    crypto._fernet.cache_clear()
+    _forget_ciphers()
     yield settings
-    crypto._aeads.cache_clear()
-    crypto._fernet.cache_clear()
+    _forget_ciphers()
 
 
 def test_a_value_is_sealed_with_a_fresh_nonce_and_read_back():
@@ -44,14 +47,12 @@ def test_keys_rotate_the_first_seals_every_one_opens(keys):
     keys.FIELD_ENCRYPTION_KEYS = [old]
     sealed_before = crypto.encrypt("13900001111")
     legacy_before = Fernet(old.encode()).encrypt(b"13900001111").decode()
-    crypto._aeads.cache_clear()
-    crypto._fernet.cache_clear()
+    _forget_ciphers()
     keys.FIELD_ENCRYPTION_KEYS = [new, old]
     sealed_after = crypto.encrypt("13900001111")
     assert {crypto.decrypt(token) for token in (sealed_before, legacy_before, sealed_after)} == {"13900001111"}
     # Without the old key the old values no longer open; the new ones do.
-    crypto._aeads.cache_clear()
-    crypto._fernet.cache_clear()
+    _forget_ciphers()
     keys.FIELD_ENCRYPTION_KEYS = [new]
     assert crypto.decrypt(sealed_after) == "13900001111"
     with pytest.raises(InvalidToken):
