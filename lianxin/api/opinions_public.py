@@ -193,34 +193,32 @@ def _submit(request: HttpRequest, body: SubmitIn, idempotency_key: str) -> tuple
     key = _stored_key(idempotency_key, phone)
     if not body.consent:
         raise CaseError("invalid", _("Please agree to the privacy notice to submit an opinion."))
-    # One round trip counts both limits (a retry counts too, but still gets its answer when over the
-    # limit) and, if within them, may claim the kick that queues the registration of new intakes. The
-    # retry key is otherwise checked by the INSERT itself (no read first).
-    within, kick = ratelimit.hit_all_and_claim(
-        (("api-opinion-submit-ip", ratelimit.client_ip(request), _rate("OPINION_API_SUBMIT_RATE_IP")),
-         ("api-opinion-submit-phone", phone, _rate("OPINION_API_SUBMIT_RATE_PHONE"))),
-        claim=services.KICK_KEY, claim_seconds=services.KICK_SECONDS,
-    )
-    if not within:
-        existing = OpinionIntake.objects.filter(idempotency_key=key).first()
-        if existing is None:
-            raise _too_many()
-        return 200, _answer(existing)
+    # Both limits are counted with the INSERT (in its own statement on PostgreSQL), a retry too — but a
+    # retry over the limit still gets its answer. The retry key is checked by the INSERT itself.
+    limits = (("api-opinion-submit-ip", ratelimit.client_ip(request), _rate("OPINION_API_SUBMIT_RATE_IP")),
+              ("api-opinion-submit-phone", phone, _rate("OPINION_API_SUBMIT_RATE_PHONE")))
     try:
         category_id = CATEGORIES.get(body.category)
         if category_id is None:
             raise CaseError("invalid", _("There is no such category."))
         station_id, deputy_id, region_id = _place(body)
     except CaseError:
-        if kick:  # nothing stored: give the kick back, or the next second's intakes wait for the sweep
-            services.release_kick()
+        # Refused for its content: counted all the same, and over the limit answered as such.
+        if not services.count_limits(limits):
+            existing = OpinionIntake.objects.filter(idempotency_key=key).first()
+            if existing is None:
+                raise _too_many() from None
+            return 200, _answer(existing)
         raise
-    intake, created = services.receive_submission(
-        idempotency_key=key, category_id=category_id, region_id=region_id, station_id=station_id,
-        deputy_id=deputy_id, title=body.title, text=body.text, channel="api", citizen_name=body.name,
-        citizen_phone=phone, latitude=body.latitude, longitude=body.longitude,
-        language=getattr(request, "LANGUAGE_CODE", "zh-hans"), kick=kick,
-    )
+    try:
+        intake, created = services.receive_submission(
+            idempotency_key=key, category_id=category_id, region_id=region_id, station_id=station_id,
+            deputy_id=deputy_id, title=body.title, text=body.text, channel="api", citizen_name=body.name,
+            citizen_phone=phone, latitude=body.latitude, longitude=body.longitude,
+            language=getattr(request, "LANGUAGE_CODE", "zh-hans"), limits=limits,
+        )
+    except services.OverLimit:
+        raise _too_many() from None
     return (201 if created else 200), _answer(intake)
 
 

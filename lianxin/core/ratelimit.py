@@ -8,12 +8,13 @@ cache shares them but its ``incr`` is a get-then-set); the default local-memory 
 process on its own.
 
 On Redis (``lianxin.core.cache.RedisCache``) ``hit_all`` counts several limits in one round trip
-(a small Lua script: INCR, and EXPIRE on the first hit of a window), which the public submission uses.
-It can also *claim* a short-lived key in the same round trip when every limit passes (``SET NX``:
-exactly one caller per expiry wins it), which the submission uses to queue the registration of new
-intakes at most once a second instead of once per intake.
+(a small Lua script: INCR, and EXPIRE on the first hit of a window).
 
-Keys are hashed before they reach the cache: phone numbers are personal data.
+A limit can also be counted in a table of the database, in a statement that does something else too:
+``window_id`` names a counter row. The public API's submission does so on PostgreSQL (the counters
+ride on the intake's INSERT; see ``lianxin.opinions.services.receive_submission``).
+
+Keys are hashed before they reach the cache or the database: phone numbers are personal data.
 """
 
 from __future__ import annotations
@@ -28,29 +29,15 @@ from django.http import HttpRequest
 
 from .cache import RedisCache
 
-# INCR each counter (KEYS[1..n]); on a counter's first hit set its expiry (ARGV[2i-1]: the window
-# plus a second). If ARGV has a claim (KEYS[n+1], its expiry in ms last) and every count is within
-# its limit (ARGV[2i]), SET the claim key NX. Answers the counts, then 1 if the claim was won, else 0.
+# INCR each counter (KEYS[i]); on a counter's first hit set its expiry (ARGV[i]: the window plus a
+# second). Answers the counts.
 _HIT_ALL = """
-local n = #KEYS
-local claim_ms = 0
-if #ARGV % 2 == 1 then
-  n = n - 1
-  claim_ms = tonumber(ARGV[#ARGV])
-end
 local counts = {}
-local within = true
-for i = 1, n do
+for i = 1, #KEYS do
   local count = redis.call('INCR', KEYS[i])
-  if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[2 * i - 1]) end
-  if count > tonumber(ARGV[2 * i]) then within = false end
+  if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[i]) end
   counts[i] = count
 end
-local won = 0
-if claim_ms > 0 and within then
-  if redis.call('SET', KEYS[n + 1], '1', 'NX', 'PX', claim_ms) then won = 1 end
-end
-counts[n + 1] = won
 return counts
 """
 
@@ -70,6 +57,13 @@ class Rate:
 def _cache_key(scope: str, key: str, rate: Rate, now: float) -> str:
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{scope}:{key}".encode()).hexdigest()[:32]
     return f"rl:{scope}:{digest}:{int(now // rate.window)}"
+
+
+def window_id(scope: str, key: str, rate: Rate, now: float) -> int:
+    """The id of ``key``'s counter for the window of ``rate`` at ``now`` in a database table of counters:
+    a signed 64-bit integer from a keyed hash (the key itself, a phone or an address, is not stored)."""
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{scope}:{key}:{int(now // rate.window)}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def hit(scope: str, key: str, rate: Rate) -> bool:
@@ -93,37 +87,19 @@ def hit_all(*limits: tuple[str, str, Rate]) -> bool:
     """Count one event for each (scope, key, rate); True while every count is within its limit.
 
     Unlike ``hit(a) and hit(b)`` every limit is counted, even when an earlier one is already over.
-    On Redis this is one round trip; on other caches it is ``hit`` for each.
-    """
-    return hit_all_and_claim(limits)[0]
-
-
-def hit_all_and_claim(limits: tuple[tuple[str, str, Rate], ...] | list[tuple[str, str, Rate]],
-                      claim: str | None = None, claim_seconds: float = 1.0) -> tuple[bool, bool]:
-    """``hit_all``, and if every limit passes, claim the cache key ``claim`` for ``claim_seconds``.
-
-    Returns (within the limits, claim won). The claim is won by exactly one caller until it expires
-    (``cache.add``; on Redis ``SET NX PX`` in the same round trip as the counters).
+    On Redis this is one round trip; on other caches it is ``hit`` for each. Limits with an empty key
+    or a limit of 0 are not counted.
     """
     active = [(scope, key, rate) for scope, key, rate in limits if key and rate.limit > 0]
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
-        within = all([hit(scope, key, rate) for scope, key, rate in active])
-        won = bool(claim) and within and cache.add(claim, 1, timeout=claim_seconds)
-        return within, won
+        return all([hit(scope, key, rate) for scope, key, rate in active])
+    if not active:
+        return True
     now = time.time()
     keys = [backend.make_key(_cache_key(scope, key, rate, now)) for scope, key, rate in active]
-    args: list[int] = []
-    for _scope, _key, rate in active:
-        args += [rate.window + 1, rate.limit]
-    if claim:
-        keys.append(backend.make_key(claim))
-        args.append(max(1, int(claim_seconds * 1000)))
-    if not keys:
-        return True, False
-    answer = backend.run_script(_HIT_ALL, keys, args)
-    within = all(int(count) <= rate.limit for count, (_scope, _key, rate) in zip(answer, active, strict=False))
-    return within, bool(claim) and int(answer[-1]) == 1
+    answer = backend.run_script(_HIT_ALL, keys, [rate.window + 1 for _scope, _key, rate in active])
+    return all(int(count) <= rate.limit for count, (_scope, _key, rate) in zip(answer, active, strict=True))
 
 
 def exceeded(scope: str, key: str, rate: Rate) -> bool:

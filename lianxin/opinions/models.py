@@ -585,3 +585,28 @@ class OpinionIntake(models.Model):
 
     def __str__(self) -> str:
         return self.tracking_code
+
+
+class SubmitCounter(models.Model):
+    """Public API submissions of one address or one phone in one window of a rate limit.
+
+    On PostgreSQL the public API counts its two limits (per address, per phone) in the same statement
+    as the intake's INSERT (``services.receive_submission``): one round trip for the limits and the
+    row, no cache server on the way. The table is UNLOGGED (migration 0012: no WAL; after a crash
+    PostgreSQL empties it, which only restarts the windows) and expired windows are deleted by the
+    queue (``tasks.purge_submit_counters``). Other databases count these limits in the cache, as every
+    other limit is (``lianxin.core.ratelimit``).
+    """
+
+    # ratelimit.window_id: 64 bits of a keyed hash of the scope, the address or phone (never stored
+    # itself) and the window's number. An integer key: no second (LIKE) index as a text key would get.
+    key = models.BigIntegerField(primary_key=True)
+    count = models.IntegerField(default=0)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("submission counter")
+        verbose_name_plural = _("submission counters")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from lianxin.accounts.models import Role, User
-from lianxin.core import clock
+from lianxin.core import clock, ratelimit
 
 from . import deadlines, search
 from .errors import CaseError
@@ -38,6 +39,7 @@ from .models import (
     Outcome,
     Satisfaction,
     Status,
+    SubmitCounter,
     Supporter,
     Urgency,
 )
@@ -175,13 +177,39 @@ def submit_opinion(
     return opinion, True
 
 
-# The cache key whose holder queues the next drain of new intakes (``register_new_intakes``): claimed
-# by at most one submission per KICK_SECONDS, so the queue gets about one task a second under load
-# instead of one per submission. Each drain registers everything received so far and, while it finds
-# work, queues one more drain KICK_SECONDS * 2 later, which catches the submissions that arrived while
-# the key was held; ``register_pending`` (every minute) is the safety net for anything else.
-KICK_KEY = "opinions:intake-kick"
+class OverLimit(Exception):  # noqa: N818 (a refusal, not a failure)
+    """A public submission over one of its rate limits: nothing was stored."""
+
+
+# Registration of new intakes is queued by the first submission stored in each KICK_SECONDS in each
+# web process (the *kick*), so the queue gets about one drain a second per process under load instead
+# of one task per submission. Each drain registers everything received so far and, while it finds
+# work, queues one more drain KICK_SECONDS * 2 later, which catches the submissions that arrived after
+# the kick; ``register_pending`` (every minute) is the safety net for anything else.
 KICK_SECONDS = 1.0
+
+
+class _Kick:
+    """When this process last queued a drain (the injectable clock's time)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.at: datetime.datetime | None = None
+
+    def claim(self, now: datetime.datetime) -> bool:
+        with self.lock:
+            if self.at is not None and 0 <= (now - self.at).total_seconds() < KICK_SECONDS:
+                return False
+            self.at = now
+            return True
+
+    def reset(self) -> None:
+        self.at = None
+
+
+KICK = _Kick()
+
+Limits = Sequence[tuple[str, str, ratelimit.Rate]]
 
 
 def receive_submission(
@@ -199,16 +227,20 @@ def receive_submission(
     latitude: Any = None,
     longitude: Any = None,
     language: str = "zh-hans",
+    limits: Limits = (),
     now: datetime.datetime | None = None,
-    kick: bool | None = None,
 ) -> tuple[OpinionIntake | Received, bool]:
     """Store a public submission with one INSERT and answer at once (the fast intake of the public API).
 
     Returns (intake, created); a repeated ``idempotency_key`` returns the first one (the INSERT skips
-    it, ``ON CONFLICT DO NOTHING``, and the first is read back). The case is registered from it by the
-    task queue (``register_new_intakes``, queued after commit if this call holds the kick: ``kick``
-    says whether the caller already claimed ``KICK_KEY``; None claims it here). In the queue's
-    immediate mode (no consumer: tests, scripts) it is registered here, in the same transaction.
+    it, ``ON CONFLICT DO NOTHING``, and the first is read back). ``limits`` — (scope, key, rate) — are
+    counted with it: on PostgreSQL in the INSERT's own statement (``opinions_submitcounter``, one round
+    trip for both), elsewhere in the cache just before. Over any of them nothing is stored and
+    ``OverLimit`` is raised, unless the key is stored already: a retry gets its first submission back.
+
+    The case is registered from it by the task queue (``register_new_intakes``, queued after commit by
+    the first submission of each second in this process: ``KICK``). In the queue's immediate mode (no
+    consumer: tests, scripts) it is registered here, in the same transaction.
     """
     from huey.contrib.djhuey import HUEY
 
@@ -222,26 +254,41 @@ def receive_submission(
     }
     if HUEY.immediate:
         with transaction.atomic():
-            received = _insert_intake(values)
+            within, received = _insert_intake(values, limits)
             if received is not None:
                 register_intake(received.pk)
     else:
-        # One INSERT, committed on its own in autocommit mode (no BEGIN … COMMIT); inside a caller's
+        # One statement, committed on its own in autocommit mode (no BEGIN … COMMIT); inside a caller's
         # transaction a savepoint keeps a failure from breaking it.
         if transaction.get_connection().in_atomic_block:
             with transaction.atomic():
-                received = _insert_intake(values)
+                within, received = _insert_intake(values, limits)
         else:
-            received = _insert_intake(values)
-        if kick is None:
-            kick = received is not None and claim_kick()
-        if kick and received is not None:
+            within, received = _insert_intake(values, limits)
+        if received is not None and KICK.claim(now):
             queue_registration()
-        elif kick:  # a retry stored nothing: give the kick back for the next new submission
-            release_kick()
-    if received is None:
-        return OpinionIntake.objects.get(idempotency_key=idempotency_key), False
-    return received, True
+    if received is not None:
+        return received, True
+    existing = OpinionIntake.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        if not within:
+            raise OverLimit
+        raise OpinionIntake.DoesNotExist  # skipped as a repeat, and gone since: never seen
+    return existing, False
+
+
+def count_limits(limits: Limits) -> bool:
+    """Count ``limits`` as a submission does, storing nothing (one refused for its content counts too);
+    True while every count is within its limit."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return ratelimit.hit_all(*limits)
+    ctes, params, within = _counting_sql(limits, connection)
+    if not ctes:
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {ctes} SELECT {within}", params)
+        return bool(cursor.fetchone()[0])
 
 
 @dataclass(frozen=True)
@@ -254,18 +301,9 @@ class Received:
     opinion_id: int | None = None
 
 
-def claim_kick() -> bool:
-    """Claim the right to queue the next drain of new intakes (one caller per KICK_SECONDS)."""
-    from django.core.cache import cache
-
-    return bool(cache.add(KICK_KEY, 1, timeout=KICK_SECONDS))
-
-
-def release_kick() -> None:
-    """Give back a claimed kick that was not used (the submission stored nothing)."""
-    from django.core.cache import cache
-
-    cache.delete(KICK_KEY)
+def purge_submit_counters(now: datetime.datetime | None = None) -> int:
+    """Delete the rate-limit counters of windows that have ended; returns how many."""
+    return SubmitCounter.objects.filter(expires_at__lt=now or clock.now()).delete()[0]
 
 
 def queue_registration(delay: float = 0) -> None:
@@ -278,27 +316,57 @@ def queue_registration(delay: float = 0) -> None:
         transaction.on_commit(register_new_intakes)
 
 
+def _counting_sql(limits: Limits, connection: Any) -> tuple[str, list[Any], str]:
+    """PostgreSQL: common table expressions counting each active limit in ``opinions_submitcounter`` (one
+    upsert of its window's row each, ``h0``, ``h1`` …), their parameters, and the condition that every
+    count is within its limit (``TRUE`` without limits)."""
+    active = [(scope, key, rate) for scope, key, rate in limits if key and rate.limit > 0]
+    quote = connection.ops.quote_name
+    table = quote(SubmitCounter._meta.db_table)
+    stamp = time.time()
+    ctes, params, conditions, maxima = [], [], [], []
+    for n, (scope, key, rate) in enumerate(active):
+        ctes.append(f"h{n} AS (INSERT INTO {table} AS c ({quote('key')}, {quote('count')}, {quote('expires_at')}) "  # noqa: S608
+                    f"VALUES (%s, 1, %s) ON CONFLICT ({quote('key')}) DO UPDATE SET {quote('count')} = "
+                    f"c.{quote('count')} + 1 RETURNING c.{quote('count')})")
+        window_end = (int(stamp // rate.window) + 1) * rate.window + 1
+        params += [ratelimit.window_id(scope, key, rate, stamp),
+                   datetime.datetime.fromtimestamp(window_end, tz=datetime.UTC)]
+        conditions.append(f"(SELECT {quote('count')} FROM h{n}) <= %s")  # noqa: S608 (names only)
+        maxima.append(rate.limit)
+    # The parameters in the order of the text: the CTEs' first, then the condition's.
+    return ", ".join(ctes), params + maxima, " AND ".join(conditions) or "TRUE"
+
+
 _INTAKE_INSERT: dict[str, tuple[list[Any], str, list[bool]]] = {}
 # Python types PostgreSQL takes as they are: psycopg adapts them, and Django's PostgreSQL backend would
 # hand them over unchanged (aware datetimes too; see _pg_value).
 _AS_IS = frozenset({str, int, decimal.Decimal, type(None)})
 
 
-def _insert_intake(values: dict[str, Any]) -> Received | None:
-    """INSERT an intake of these field values (by attribute name; the others get their defaults) unless
-    its idempotency key is stored already; None then.
+def _insert_intake(values: dict[str, Any], limits: Limits = ()) -> tuple[bool, Received | None]:
+    """Count ``limits`` and INSERT an intake of these field values (by attribute name; the others get
+    their defaults) if every count is within its limit and its idempotency key is not stored already.
+    Returns (within the limits, the intake stored or None).
 
     The statement is built once per database vendor from the model's fields (Django's ``save`` compiles
     it on every call, and a model instance costs more than the rest of the INSERT). The values are
     prepared by the fields themselves (encryption of name and phone included) — on PostgreSQL only where
-    that changes them (``_pg_value``) — and bound on the server (``_execute_bound_on_server``)."""
+    that changes them (``_pg_value``) — and bound on the server (``_execute_bound_on_server``). On
+    PostgreSQL the limits are counted in the same statement: the upserts of their counters come first
+    (``_counting_sql``) and the intake is inserted only if all are within (``INSERT … SELECT … WHERE``);
+    elsewhere in the cache, before it."""
     connection = transaction.get_connection()
+    postgresql = connection.vendor == "postgresql"
     if connection.vendor not in _INTAKE_INSERT:
         fields = [f for f in OpinionIntake._meta.concrete_fields if not f.primary_key]
         quote = connection.ops.quote_name
         # Only the model's own (quoted) table and column names go into the text; values are parameters.
-        sql = (f"INSERT INTO {quote(OpinionIntake._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-               f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        # On PostgreSQL a SELECT of the values from the limits' verdict (``{within}``: the CTE "w").
+        columns = ", ".join(quote(f.column) for f in fields)
+        values_sql = ", ".join(["%s"] * len(fields))
+        source = f"SELECT {values_sql} FROM w WHERE w.ok" if postgresql else f"VALUES ({values_sql})"  # noqa: S608
+        sql = (f"INSERT INTO {quote(OpinionIntake._meta.db_table)} ({columns}) {source} "  # noqa: S608
                f"ON CONFLICT ({quote('idempotency_key')}) DO NOTHING RETURNING {quote(OpinionIntake._meta.pk.column)}")
         # Fields of our own (the encrypted ones) always prepare their values; Django's own fields
         # leave values of the types in _AS_IS as they are on PostgreSQL.
@@ -306,18 +374,24 @@ def _insert_intake(values: dict[str, Any]) -> Received | None:
         _INTAKE_INSERT[connection.vendor] = (fields, sql, custom)
     fields, sql, custom = _INTAKE_INSERT[connection.vendor]
     values = {f.attname: values[f.attname] if f.attname in values else f.get_default() for f in fields}
-    if connection.vendor == "postgresql":
-        row = _execute_bound_on_server(connection, sql, [
+    if postgresql:
+        ctes, params, within = _counting_sql(limits, connection)
+        statement = (f"WITH {ctes}{', ' if ctes else ''}w AS (SELECT {within} AS ok), s AS ({sql}) "  # noqa: S608
+                     "SELECT w.ok, (SELECT * FROM s) FROM w")
+        ok, pk = _execute_bound_on_server(connection, statement, params + [
             f.get_db_prep_save(values[f.attname], connection) if own else _pg_value(f, values[f.attname], connection)
             for f, own in zip(fields, custom, strict=True)
         ])
     else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [f.get_db_prep_save(values[f.attname], connection) for f in fields])
-            row = cursor.fetchone()
-    if row is None:
-        return None
-    return Received(pk=row[0], tracking_code=values["tracking_code"], due_at=values["due_at"])
+        ok, pk = ratelimit.hit_all(*limits), None
+        if ok:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [f.get_db_prep_save(values[f.attname], connection) for f in fields])
+                row = cursor.fetchone()
+            pk = row[0] if row is not None else None
+    if pk is None:
+        return bool(ok), None
+    return True, Received(pk=pk, tracking_code=values["tracking_code"], due_at=values["due_at"])
 
 
 def _pg_value(field: Any, value: Any, connection: Any) -> Any:

@@ -22,8 +22,8 @@ def send_staff_email(address: str, subject: str, body: str) -> None:
     notify.deliver_email(address, subject, body)
 
 
-# Received public submissions become cases: queued by the submission that holds the kick (at most
-# one a second; see services.KICK_KEY). While a drain finds work it queues one more a little later,
+# Received public submissions become cases: queued by the first submission of each second in each
+# web process (see services.KICK). While a drain finds work it queues one more a little later,
 # for the submissions received while the kick was held.
 @db_task(retries=5, retry_delay=10)
 def register_new_intakes() -> None:
@@ -39,3 +39,8 @@ def sweep_deadlines() -> None:
 @db_periodic_task(crontab(minute="*"))
 def register_pending_intakes() -> None:
     services.register_pending()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def purge_submit_counters() -> None:
+    services.purge_submit_counters()

@@ -139,8 +139,10 @@ def test_submit_stores_one_row_and_the_queue_registers_the_case(client, world, c
         response = post(client, URL, body(world), key="key-lean-intake")
     assert response.status_code == 201, response.content
     sql = [q["sql"] for q in queries.captured_queries]
-    writes = [q for q in sql if q.startswith(("INSERT", "UPDATE", "DELETE"))]
-    assert len(writes) == 1 and writes[0].startswith('INSERT INTO "opinions_opinionintake"'), writes
+    writes = [q for q in sql if q.startswith(("INSERT", "UPDATE", "DELETE", "WITH"))]
+    assert len(writes) == 1 and 'INSERT INTO "opinions_opinionintake"' in writes[0], writes
+    if connection.vendor == "postgresql":  # the rate limits counted in the same statement
+        assert writes[0].startswith('WITH h0 AS (INSERT INTO "opinions_submitcounter"'), writes
     selects = [q for q in sql if q.startswith("SELECT")]
     assert not any("ORDER BY" in q for q in selects), selects
     assert not any('FROM "opinions_opinion"' in q for q in selects)  # no case row is read
@@ -180,7 +182,7 @@ def test_submissions_left_behind_are_registered_by_the_sweep(client, world, cate
 
 def test_the_queue_gets_one_drain_a_second_and_a_drain_registers_everything_received(
         client, world, category, monkeypatch, django_capture_on_commit_callbacks):
-    """Registration is queued by the submission that claims the kick (at most one a second), not once
+    """Registration is queued by the first submission of each second in the process (the kick), not once
     per submission; one drain registers every intake received so far and queues one more for stragglers."""
     from huey.contrib.djhuey import HUEY
 
@@ -188,6 +190,7 @@ def test_the_queue_gets_one_drain_a_second_and_a_drain_registers_everything_rece
     from lianxin.opinions.models import OpinionIntake
 
     monkeypatch.setattr(HUEY, "immediate", False)
+    services.KICK.reset()  # (no drain queued by this process yet)
     with django_capture_on_commit_callbacks() as queued:
         for i in range(3):
             assert post(client, URL, body(world, phone=f"1390000{i:04d}"), key=f"key-kick-{i}").status_code == 201
@@ -210,17 +213,17 @@ def test_the_queue_gets_one_drain_a_second_and_a_drain_registers_everything_rece
     assert not drains(queued) and Opinion.objects.count() == 4  # nothing left: the chain stops
 
 
-def test_a_retry_or_a_refused_submission_gives_the_kick_back(client, world, category, monkeypatch,
-                                                            django_capture_on_commit_callbacks):
+def test_a_retry_or_a_refused_submission_queues_no_drain_and_leaves_the_kick(
+        client, world, category, monkeypatch, django_capture_on_commit_callbacks):
     from huey.contrib.djhuey import HUEY
 
     monkeypatch.setattr(HUEY, "immediate", False)
     assert post(client, URL, body(world), key="key-given-back").status_code == 201
-    cache.delete(services.KICK_KEY)
+    services.KICK.reset()  # as if a second had passed
     with django_capture_on_commit_callbacks() as queued:
         assert post(client, URL, body(world), key="key-given-back").status_code == 200  # a retry: nothing stored
         assert post(client, URL, body(world, category="nope"), key="key-given-back-2").status_code == 422
-    assert not queued and cache.get(services.KICK_KEY) is None
+    assert not queued and services.KICK.at is None
     with django_capture_on_commit_callbacks() as queued:
         assert post(client, URL, body(world, phone="13900002222"), key="key-given-back-3").status_code == 201
     assert len(queued) == 1  # so the next new submission queues its registration at once
@@ -289,6 +292,66 @@ def test_submissions_are_rate_limited_per_phone(client, world, category, setting
     assert post(client, URL, body(world), key="key-phone-0001").status_code == 201
     refused = post(client, URL, body(world), key="key-phone-0002", REMOTE_ADDR="10.0.0.9")
     assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+
+
+def test_a_submission_refused_for_its_content_counts_against_the_limits(client, world, category, settings):
+    from lianxin.opinions.models import OpinionIntake
+
+    settings.OPINION_API_SUBMIT_RATE_IP = (2, 600)
+    for i in range(2):
+        bad = post(client, URL, body(world, category="nope", phone=f"1390000{i:04d}"), key=f"key-bad-{i:04d}")
+        assert bad.status_code == 422 and bad.json()["code"] == "invalid"
+    refused = post(client, URL, body(world, phone="13900009999"), key="key-bad-9999")
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    over = post(client, URL, body(world, category="nope", phone="13900008888"), key="key-bad-8888")
+    assert over.status_code == 429  # over the limit: refused as such, whatever else is wrong
+    assert not OpinionIntake.objects.exists() and not Opinion.objects.exists()
+
+
+def test_on_postgresql_the_limits_ride_on_the_insert_in_an_unlogged_table_of_hashed_counters(
+        client, world, category, settings, monkeypatch):
+    from huey.contrib.djhuey import HUEY
+
+    from lianxin.core import ratelimit
+    from lianxin.opinions.models import OpinionIntake, SubmitCounter
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the counters are counted in the database on PostgreSQL, in the cache elsewhere")
+    monkeypatch.setattr(HUEY, "immediate", False)
+    settings.OPINION_API_SUBMIT_RATE_IP = (3, 600)
+    settings.OPINION_API_SUBMIT_RATE_PHONE = (2, 3600)
+    with CaptureQueriesContext(connection) as queries:
+        assert post(client, URL, body(world), key="key-counted-1").status_code == 201
+    counted = [q["sql"] for q in queries.captured_queries if "opinions_submitcounter" in q["sql"]]
+    assert len(counted) == 1 and 'INSERT INTO "opinions_opinionintake"' in counted[0]
+    assert "13900001111" not in counted[0]  # values are parameters, and the phone is hashed
+
+    ip = ratelimit.window_id("api-opinion-submit-ip", "127.0.0.1", ratelimit.Rate(3, 600), NOW.timestamp())
+    phone = ratelimit.window_id("api-opinion-submit-phone", "13900001111", ratelimit.Rate(2, 3600), NOW.timestamp())
+    assert dict(SubmitCounter.objects.values_list("key", "count")) == {ip: 1, phone: 1}
+    # Each counter expires a second after the end of its window (NOW is on the hour: a window's start).
+    expiry = dict(SubmitCounter.objects.values_list("key", "expires_at"))
+    assert expiry == {ip: NOW + datetime.timedelta(seconds=601), phone: NOW + datetime.timedelta(seconds=3601)}
+
+    assert post(client, URL, body(world), key="key-counted-2").status_code == 201
+    refused = post(client, URL, body(world), key="key-counted-3")  # the phone's third: over its limit
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    assert dict(SubmitCounter.objects.values_list("key", "count")) == {ip: 3, phone: 3}  # both counted
+    assert OpinionIntake.objects.count() == 2
+    assert post(client, URL, body(world), key="key-counted-1").status_code == 200  # a retry still answered
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'opinions_submitcounter'")
+        assert cursor.fetchone()[0] == "u"
+
+
+def test_counters_of_ended_windows_are_purged_by_the_queue(db):
+    from lianxin.opinions import tasks
+    from lianxin.opinions.models import SubmitCounter
+
+    SubmitCounter.objects.create(key=1, count=4, expires_at=NOW - datetime.timedelta(seconds=1))
+    SubmitCounter.objects.create(key=-2, count=1, expires_at=NOW + datetime.timedelta(seconds=60))
+    tasks.purge_submit_counters.call_local()
+    assert list(SubmitCounter.objects.values_list("key", flat=True)) == [-2]
 
 
 # ---- track and rate -----------------------------------------------------------------------------------
@@ -433,7 +496,7 @@ def test_a_submission_sends_no_health_check_and_survives_a_lost_connection(clien
     with CaptureQueriesContext(connection) as queries:
         second = submit("13900003333", "key-health-2")
     assert second.status_code == 201, second.content
-    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"] and checks == []
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["WITH"] and checks == []
 
     # The server drops the kept connection between requests (a restart, an idle timeout).
     pid = connection.connection.info.backend_pid
