@@ -110,6 +110,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The public submission's statement (intake INSERT and rate-limit counters) is prepared once per
+# PostgreSQL connection; 0 behind a transaction pooler that does not keep prepared statements.
+INTAKE_PREPARED_STATEMENT = os.environ.get("DB_PREPARED_INTAKE", "1") != "0"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two
     # writers queue on the busy timeout instead of failing with "database is locked" mid-way.

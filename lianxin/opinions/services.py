@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import threading
 import time
 import weakref
@@ -425,8 +426,7 @@ def _execute_bound_on_server(connection: Any, sql: str, params: list[Any]) -> An
     idempotency key), so it is sent at once and, if the kept connection turns out to be broken, sent
     once more on a new one — the same outcome for one round trip instead of two. Inside a transaction,
     or on a connection the request already used, it is sent as usual."""
-    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
-
+    cursor_class = _preparing_cursor() if getattr(settings, "INTAKE_PREPARED_STATEMENT", True) else _binding_cursor()
     optimistic = (connection.connection is not None and connection.health_check_enabled
                   and not connection.health_check_done and not connection.in_atomic_block)
     if optimistic:
@@ -437,8 +437,8 @@ def _execute_bound_on_server(connection: Any, sql: str, params: list[Any]) -> An
         connection.validate_thread_sharing()
         raw = connection.connection
         kept = _SERVER_CURSORS.get(connection)
-        if kept is None or kept[0] is not raw or kept[1].closed:
-            kept = _SERVER_CURSORS[connection] = (raw, ServerBindingCursor(raw))
+        if kept is None or kept[0] is not raw or kept[1].closed or type(kept[1]) is not cursor_class:
+            kept = _SERVER_CURSORS[connection] = (raw, cursor_class(raw))
         cursor = connection.make_debug_cursor(kept[1]) if connection.queries_logged else connection.make_cursor(kept[1])
         try:
             cursor.execute(sql, params)
@@ -448,6 +448,49 @@ def _execute_bound_on_server(connection: Any, sql: str, params: list[Any]) -> An
                 raise  # not a broken kept connection: the error is the statement's own
             connection.close()  # and again on a new connection (ensure_connection above)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# Beyond any count of executions: psycopg prepares only the statements asked for (``prepare=True``).
+_ONLY_WHEN_ASKED = 2**62
+
+
+@functools.cache
+def _binding_cursor() -> Any:
+    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
+
+    return ServerBindingCursor
+
+
+@functools.cache
+def _preparing_cursor() -> Any:
+    """A server-binding cursor whose statements are prepared on their connection (once, then executed by
+    name: parsed and planned once per connection instead of on every call).
+
+    Django turns psycopg's automatic preparation off (``prepare_threshold`` None, for the sake of
+    transaction poolers), and psycopg then prepares nothing, even when asked; this cursor lifts the
+    threshold beyond reach for its own statement only. Behind a pooler that does not keep prepared
+    statements per client, set ``DB_PREPARED_INTAKE=0`` (settings ``INTAKE_PREPARED_STATEMENT``)."""
+
+    class PreparingCursor(_binding_cursor()):  # type: ignore[misc]
+        def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: Any = None) -> Any:
+            raw = self.connection
+            threshold = raw.prepare_threshold
+            if threshold is None:
+                raw.prepare_threshold = _ONLY_WHEN_ASKED
+            try:
+                result = super().execute(query, params, prepare=True, binary=binary)
+            finally:
+                raw.prepare_threshold = threshold
+            if self._query is None:  # executed by name: psycopg keeps no text, which Django's query log reads
+                self._query = _Executed(query.encode() if isinstance(query, str) else query)
+            return result
+
+    return PreparingCursor
+
+
+@dataclass(frozen=True)
+class _Executed:
+    query: bytes
 
 
 def register_intake(intake_id: int, *, skip_locked: bool = False) -> Opinion | None:

@@ -8,7 +8,7 @@ import re
 import pytest
 import time_machine
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -342,6 +342,25 @@ def test_on_postgresql_the_limits_ride_on_the_insert_in_an_unlogged_table_of_has
     with connection.cursor() as cursor:
         cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'opinions_submitcounter'")
         assert cursor.fetchone()[0] == "u"
+        # The statement is prepared on the connection (parsed and planned once), Django's own are not.
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+        assert prepared and all("opinions_submitcounter" in statement for statement in prepared), prepared
+
+
+def test_the_statement_is_not_prepared_when_turned_off(client, world, category, settings, monkeypatch):
+    """Behind a transaction pooler that does not keep prepared statements (DB_PREPARED_INTAKE=0)."""
+    from huey.contrib.djhuey import HUEY
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    monkeypatch.setattr(HUEY, "immediate", False)
+    settings.INTAKE_PREPARED_STATEMENT = False
+    assert post(client, URL, body(world), key="key-unprepared-1").status_code == 201
+    assert type(services._SERVER_CURSORS[connections["default"]][1]) is services._binding_cursor()
+    settings.INTAKE_PREPARED_STATEMENT = True
+    assert post(client, URL, body(world, phone="13900002222"), key="key-unprepared-2").status_code == 201
+    assert type(services._SERVER_CURSORS[connections["default"]][1]) is services._preparing_cursor()
 
 
 def test_counters_of_ended_windows_are_purged_by_the_queue(db):
