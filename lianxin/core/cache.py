@@ -8,10 +8,9 @@ the child), so one client per pool is kept and reused. Select it with
 ``"BACKEND": "lianxin.core.cache.RedisCache"``.
 
 ``RedisCache.run_script`` runs a Lua script on a connection of the calling thread's own, outside the
-client: the rate limits of the public submission (``lianxin.core.ratelimit``) run one script per
-request, and redis-py's client call around it (the script object, the command's retry wrapper, the
-pool's checkout with its readiness check and its connection-count metrics) costs about twice the
-round trip itself.
+client: ``lianxin.core.ratelimit.hit_all`` counts several limits with one script, and redis-py's client
+call around it (the script object, the command's retry wrapper, the pool's checkout with its readiness
+check and its connection-count metrics) costs about twice the round trip itself.
 """
 
 from __future__ import annotations
