@@ -481,7 +481,8 @@ def _preparing_cursor() -> Any:
                 result = super().execute(query, params, prepare=True, binary=binary)
             finally:
                 raw.prepare_threshold = threshold
-            if self._query is None:  # executed by name: psycopg keeps no text, which Django's query log reads
+            # Executed by name, psycopg keeps no text of the query, which Django's query log reads.
+            if self._query is None:  # type: ignore[has-type]
                 self._query = _Executed(query.encode() if isinstance(query, str) else query)
             return result
 
