@@ -411,7 +411,8 @@ _SERVER_CURSORS: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakK
 
 
 def _execute_bound_on_server(connection: Any, sql: str, params: list[Any]) -> Any:
-    """Run the intake INSERT ``sql`` with ``params`` bound on the server and return its row (PostgreSQL).
+    """Run the intake's statement ``sql`` (its rate-limit counters and its INSERT) with ``params`` bound on
+    the server, prepared once per connection (``_preparing_cursor``), and return its row (PostgreSQL).
 
     Django's PostgreSQL cursors bind values on the client: psycopg quotes every value into the text of
     the statement, which for the intake's 17 values (a text of up to 5,000 characters among them) costs
