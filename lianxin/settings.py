@@ -182,7 +182,8 @@ else:
     }
 
 # The cache holds rate-limit counters: shared by every process through Redis in production;
-# per-process memory in the embedded default (one web process there).
+# per-process memory in the embedded default (one web process there). On PostgreSQL the public API's
+# submissions count their limits in the database instead (opinions.SubmitCounter), Redis or not.
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "lianxin.core.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
