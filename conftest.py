@@ -10,11 +10,12 @@ def _fast_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Each test rolls its rows back: the process's copy of the deadline rules must not outlive them.
     from lianxin.core.keycache import clear_all
-    from lianxin.opinions.services import RULES
+    from lianxin.opinions.services import KICK, RULES
 
     RULES.clear()
     clear_all()
-    # Rate-limit counters and claims (the local-memory cache outlives a test otherwise).
+    KICK.reset()  # when this process last queued a drain of new intakes (tests freeze the same instants)
+    # Rate-limit counters (the local-memory cache outlives a test otherwise).
     from django.core.cache import cache
 
     cache.clear()
