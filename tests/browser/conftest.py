@@ -6,8 +6,11 @@ no sandbox as root). Set LIANXIN_CHROMIUM to use another binary.
 
 import os
 import shutil
+import threading
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures here are
 # still synchronous, so Django's async-safety guard must be relaxed for the browser tests only.
@@ -30,6 +33,38 @@ def _chromium_path() -> str:
     if not path:
         pytest.fail("Chromium is not installed: run ./dev.sh test (it installs Debian's chromium) or apt-get install chromium")
     return path
+
+
+class _OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server, answering one request at a time when its threads share SQLite's in-memory test
+    database through one connection.
+
+    A thread per connection still reads and writes (a browser keeps idle connections open), but the
+    application is called under a lock: two requests on one connection at once would interleave their
+    transactions' savepoints (each request's ``atomic``, the session's save), which stalled or broke a
+    browser test now and then on a loaded machine. On other databases each thread has its own connection."""
+
+    def set_app(self, application):
+        shared = any(conn.vendor == "sqlite" and conn.is_in_memory_db()
+                     for conn in (self.connections_override or {}).values())
+        if not shared:
+            return super().set_app(application)
+        lock = threading.Lock()
+
+        def one_at_a_time(environ, start_response):
+            with lock:
+                response = application(environ, start_response)
+                try:
+                    body = b"".join(response)
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()  # request_finished (connection handling) inside the lock too
+            return [body]
+
+        return super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = _OneRequestAtATimeServer
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,8 @@ def test_citizen_submits_manager_transfers_unit_replies_citizen_rates(browser, l
     desk.goto(f"/staff/opinions/{opinion.pk}/")
     desk.wait_for_load_state("networkidle")  # the page's own htmx requests have answered
     desk.locator("[data-action=accept] .accordion-button").click()
+    # Bootstrap's collapse animation has ended ("collapsing" → "collapse show"): the button stays put.
+    expect(desk.locator("#action-accept")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     # The live server shares one SQLite connection between its threads: submit only once nothing else is
     # in flight, and give a loaded machine time (a stalled POST here failed CI once).
     desk.wait_for_load_state("networkidle")
@@ -54,6 +56,7 @@ def test_citizen_submits_manager_transfers_unit_replies_citizen_rates(browser, l
         desk.get_by_test_id("form-accept").locator("button[type=submit]").click()
     assert "已受理" in desk.locator("main").inner_text()
     desk.locator("[data-action=transfer] .accordion-button").click()
+    expect(desk.locator("#action-transfer")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     transfer = desk.get_by_test_id("form-transfer")
     transfer.get_by_label("承办单位").select_option(value=str(office.pk))
     desk.wait_for_load_state("networkidle")  # the deadline preview (htmx) has answered
