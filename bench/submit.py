@@ -397,12 +397,9 @@ def reset_rate_counters() -> None:
     """Every submission run starts without rate-limit counters: wrk's script numbers its phones from 1 in
     each run, so the per-phone limit (counted in ``opinions_submitcounter`` on PostgreSQL) would refuse the
     repeats of earlier runs. Only the bench's own database is touched (as a fresh Redis per bench did)."""
-    from django.db import connection
-
     from lianxin.opinions.models import SubmitCounter
 
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {SubmitCounter._meta.db_table}")  # noqa: S608 (the model's table name)
+    SubmitCounter.objects.all().delete()
 
 
 # ---- checks -----------------------------------------------------------------------------------------

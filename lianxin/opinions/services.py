@@ -320,26 +320,37 @@ def queue_registration(delay: float = 0) -> None:
 def _counting_sql(limits: Limits, connection: Any) -> tuple[str, list[Any], str]:
     """PostgreSQL: common table expressions counting each active limit in ``opinions_submitcounter`` (one
     upsert of its window's row each, ``h0``, ``h1`` …), their parameters, and the condition that every
-    count is within its limit (``TRUE`` without limits)."""
+    count is within its limit (``TRUE`` without limits). The text depends only on the number of limits
+    and is built once for each (``_counting_text``)."""
     active = [(scope, key, rate) for scope, key, rate in limits if key and rate.limit > 0]
-    quote = connection.ops.quote_name
-    table = quote(SubmitCounter._meta.db_table)
     stamp = time.time()
-    ctes, params, conditions, maxima = [], [], [], []
-    for n, (scope, key, rate) in enumerate(active):
-        ctes.append(f"h{n} AS (INSERT INTO {table} AS c ({quote('key')}, {quote('count')}, {quote('expires_at')}) "  # noqa: S608
-                    f"VALUES (%s, 1, %s) ON CONFLICT ({quote('key')}) DO UPDATE SET {quote('count')} = "
-                    f"c.{quote('count')} + 1 RETURNING c.{quote('count')})")
+    params: list[Any] = []
+    for scope, key, rate in active:
         window_end = (int(stamp // rate.window) + 1) * rate.window + 1
         params += [ratelimit.window_id(scope, key, rate, stamp),
                    datetime.datetime.fromtimestamp(window_end, tz=datetime.UTC)]
-        conditions.append(f"(SELECT {quote('count')} FROM h{n}) <= %s")  # noqa: S608 (names only)
-        maxima.append(rate.limit)
     # The parameters in the order of the text: the CTEs' first, then the condition's.
-    return ", ".join(ctes), params + maxima, " AND ".join(conditions) or "TRUE"
+    ctes, within = _counting_text(len(active), connection.ops.quote_name)
+    return ctes, params + [rate.limit for _scope, _key, rate in active], within
+
+
+_COUNTING_TEXT: dict[int, tuple[str, str]] = {}
+
+
+def _counting_text(count: int, quote: Callable[[str], str]) -> tuple[str, str]:
+    """The CTEs and the condition of ``_counting_sql`` for ``count`` limits (names only, quoted)."""
+    if count not in _COUNTING_TEXT:
+        table, key, tally = quote(SubmitCounter._meta.db_table), quote("key"), quote("count")
+        ctes = [f"h{n} AS (INSERT INTO {table} AS c ({key}, {tally}, {quote('expires_at')}) VALUES (%s, 1, %s) "  # noqa: S608
+                f"ON CONFLICT ({key}) DO UPDATE SET {tally} = c.{tally} + 1 RETURNING c.{tally})" for n in range(count)]
+        conditions = [f"(SELECT {tally} FROM h{n}) <= %s" for n in range(count)]  # noqa: S608 (names only)
+        _COUNTING_TEXT[count] = (", ".join(ctes), " AND ".join(conditions) or "TRUE")
+    return _COUNTING_TEXT[count]
 
 
 _INTAKE_INSERT: dict[str, tuple[list[Any], str, list[bool]]] = {}
+# PostgreSQL: the whole statement (counters, verdict, INSERT) by the text of its counters' CTEs.
+_INTAKE_STATEMENTS: dict[str, str] = {}
 # Python types PostgreSQL takes as they are: psycopg adapts them, and Django's PostgreSQL backend would
 # hand them over unchanged (aware datetimes too; see _pg_value).
 _AS_IS = frozenset({str, int, decimal.Decimal, type(None)})
@@ -377,8 +388,11 @@ def _insert_intake(values: dict[str, Any], limits: Limits = ()) -> tuple[bool, R
     values = {f.attname: values[f.attname] if f.attname in values else f.get_default() for f in fields}
     if postgresql:
         ctes, params, within = _counting_sql(limits, connection)
-        statement = (f"WITH {ctes}{', ' if ctes else ''}w AS (SELECT {within} AS ok), s AS ({sql}) "  # noqa: S608
-                     "SELECT w.ok, (SELECT * FROM s) FROM w")
+        statement = _INTAKE_STATEMENTS.get(ctes)
+        if statement is None:  # once per number of limits
+            statement = _INTAKE_STATEMENTS[ctes] = (
+                f"WITH {ctes}{', ' if ctes else ''}w AS (SELECT {within} AS ok), s AS ({sql}) "  # noqa: S608
+                "SELECT w.ok, (SELECT * FROM s) FROM w")
         ok, pk = _execute_bound_on_server(connection, statement, params + [
             f.get_db_prep_save(values[f.attname], connection) if own else _pg_value(f, values[f.attname], connection)
             for f, own in zip(fields, custom, strict=True)
